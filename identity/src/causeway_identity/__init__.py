@@ -1,0 +1,1 @@
+"""Identity: the one place that issues and validates tokens."""

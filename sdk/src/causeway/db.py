@@ -1,0 +1,87 @@
+"""Database setup: one SQLAlchemy engine per service, migrations it owns.
+
+SQLite (host mode) and PostgreSQL (containers) run the same code. On SQLite,
+every transaction starts with BEGIN IMMEDIATE so that read-then-write logic
+(a balance check, a stock check) is serialised just as `SELECT ... FOR UPDATE`
+serialises it on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import MetaData, create_engine, event, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.engine.url import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS_HOME = Path(__file__).parent / "migrations"
+
+# Constraint names that are the same on every backend, so migrations can refer to them.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def new_metadata() -> MetaData:
+    """Metadata for one service's models (each service declares its own base with it)."""
+    return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def create_db_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _configure(dbapi_connection, _record):
+        # Let SQLAlchemy, not the driver, decide where transactions begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin_immediate(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def migrate(engine: Engine, *, service_versions: Path | None, metadata: MetaData | None = None) -> None:
+    """Upgrade to every head: the SDK's messaging tables and the service's own.
+
+    The SDK's migrations (outbox, inbox) live in their own Alembic branch, so a
+    service's migrations never restate the SDK's tables.
+    """
+    locations = [str(MIGRATIONS_HOME / "versions")]
+    if service_versions is not None:
+        locations.append(str(service_versions))
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_HOME))
+    config.set_main_option("version_locations", " ".join(locations))
+    config.set_main_option("path_separator", "space")
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        config.attributes["target_metadata"] = metadata
+        command.upgrade(config, "heads")
+
+
+def ping(engine: Engine) -> None:
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))

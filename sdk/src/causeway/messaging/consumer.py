@@ -1,0 +1,217 @@
+"""The queue consumer: applies each delivered event exactly once.
+
+Per message: parse the envelope, open a unit of work, skip it if the inbox
+already holds its eventId, else record it in the inbox and run the handler in
+the same transaction, commit, and only then delete the message. A handler
+that raises leaves the message on the queue; it comes back after a backoff
+and, after the queue's maxReceiveCount, the redrive policy moves it to the
+dead-letter queue. A message that is not a Causeway event at all can never
+succeed, so it goes to the dead-letter queue at once, with the reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import Enum
+
+from opentelemetry import propagate, trace
+from opentelemetry.trace import SpanKind
+from sqlalchemy.exc import IntegrityError
+
+from causeway.messaging import context as message_context
+from causeway.messaging.envelope import Event, InvalidEnvelope, from_sqs_body
+from causeway.messaging.models import InboxRecord
+from causeway.uow import UnitOfWork, UnitOfWorkFactory
+
+log = logging.getLogger("causeway.consumer")
+tracer = trace.get_tracer("causeway.consumer")
+
+Handler = Callable[[Event, UnitOfWork], None]
+
+
+class HandlerRegistry:
+    """Event handlers of one service, by event type."""
+
+    def __init__(self) -> None:
+        self._handlers: dict[str, Handler] = {}
+
+    def on(self, event_type: str) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            if event_type in self._handlers:
+                raise ValueError(f"a handler for {event_type} is already registered")
+            self._handlers[event_type] = handler
+            return handler
+
+        return register
+
+    def get(self, event_type: str) -> Handler | None:
+        return self._handlers.get(event_type)
+
+    @property
+    def event_types(self) -> frozenset[str]:
+        return frozenset(self._handlers)
+
+
+class Outcome(str, Enum):
+    applied = "applied"
+    duplicate = "duplicate"
+    failed = "failed"
+    dead_lettered = "dead_lettered"
+
+
+@dataclass
+class ConsumerStats:
+    applied: int = 0
+    duplicate: int = 0
+    failed: int = 0
+    dead_lettered: int = 0
+
+    def count(self, outcome: Outcome) -> None:
+        setattr(self, outcome.value, getattr(self, outcome.value) + 1)
+
+
+class QueueConsumer:
+    def __init__(
+        self,
+        *,
+        sqs,
+        queue_url: str,
+        dead_letter_url: str,
+        registry: HandlerRegistry,
+        units_of_work: UnitOfWorkFactory,
+        wait_seconds: int = 20,
+        retry_base_seconds: float = 1.0,
+        max_retry_seconds: int = 300,
+    ) -> None:
+        self._sqs = sqs
+        self._queue_url = queue_url
+        self._dead_letter_url = dead_letter_url
+        self._registry = registry
+        self._units_of_work = units_of_work
+        self._wait_seconds = wait_seconds
+        self._retry_base = retry_base_seconds
+        self._max_retry = max_retry_seconds
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.stats = ConsumerStats()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="queue-consumer", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 1.0) -> None:
+        # A long poll in flight is abandoned: the message it may return stays
+        # invisible until its visibility timeout and is then delivered again.
+        self._stopping.set()
+        if self._thread:
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                self.poll_once()
+            except Exception as error:  # LocalStack restarting, network down: back off, go on
+                log.warning("receiving from %s failed: %r", self._queue_url, error)
+                self._stopping.wait(2.0)
+
+    def poll_once(self) -> int:
+        response = self._sqs.receive_message(
+            QueueUrl=self._queue_url,
+            MaxNumberOfMessages=10,
+            WaitTimeSeconds=self._wait_seconds,
+            MessageSystemAttributeNames=["ApproximateReceiveCount"],
+        )
+        messages = response.get("Messages", [])
+        for message in messages:
+            if self._stopping.is_set():
+                break  # not deleted: it will be delivered again
+            self.handle(message)
+        return len(messages)
+
+    def handle(self, message: dict) -> Outcome:
+        try:
+            event = from_sqs_body(message["Body"])
+        except InvalidEnvelope as error:
+            return self._finish(message, self._dead_letter(message, str(error)))
+        handler = self._registry.get(event.type)
+        if handler is None:
+            # Routing sent us a type we do not handle: a topology mismatch, not
+            # something a retry can fix.
+            return self._finish(message, self._dead_letter(message, f"no handler for {event.type}"))
+        parent = propagate.extract(event.metadata.model_dump(include={"traceparent", "tracestate"}))
+        with tracer.start_as_current_span(
+            f"{event.type} process",
+            context=parent,
+            kind=SpanKind.CONSUMER,
+            attributes={
+                "messaging.system": "aws_sqs",
+                "messaging.operation": "process",
+                "messaging.destination.name": self._queue_url.rsplit("/", 1)[-1],
+                "messaging.message.id": event.event_id,
+                "causeway.event.type": event.type,
+                "causeway.event.producer": event.metadata.producer,
+            },
+        ) as span:
+            try:
+                outcome = self._apply(event, handler)
+            except Exception as error:
+                span.record_exception(error)
+                span.set_status(trace.StatusCode.ERROR)
+                log.exception("handling %s %s failed", event.type, event.event_id)
+                self._retry_later(message)
+                self.stats.count(Outcome.failed)
+                return Outcome.failed
+            span.set_attribute("causeway.outcome", outcome.value)
+        return self._finish(message, outcome)
+
+    def _apply(self, event: Event, handler: Handler) -> Outcome:
+        context = message_context.MessageContext(
+            correlation_id=event.metadata.correlation_id, causation_id=event.event_id
+        )
+        with self._units_of_work() as uow, message_context.bound(context):
+            if uow.session.get(InboxRecord, event.event_id) is not None:
+                return Outcome.duplicate
+            uow.session.add(
+                InboxRecord(event_id=event.event_id, event_type=event.type, received_at=datetime.now(UTC))
+            )
+            try:
+                uow.session.flush()
+                handler(event, uow)
+                uow.commit()
+            except IntegrityError:
+                # Another consumer applied the same event concurrently.
+                uow.rollback()
+                with self._units_of_work() as check:
+                    if check.session.get(InboxRecord, event.event_id) is not None:
+                        return Outcome.duplicate
+                raise
+        return Outcome.applied
+
+    def _finish(self, message: dict, outcome: Outcome) -> Outcome:
+        # Delete only after the effect committed (or was found already applied).
+        self._sqs.delete_message(QueueUrl=self._queue_url, ReceiptHandle=message["ReceiptHandle"])
+        self.stats.count(outcome)
+        return outcome
+
+    def _retry_later(self, message: dict) -> None:
+        receives = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
+        delay = min(self._max_retry, int(self._retry_base * 2 ** (receives - 1)))
+        try:
+            self._sqs.change_message_visibility(
+                QueueUrl=self._queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=delay
+            )
+        except Exception as error:  # the queue's own visibility timeout still applies
+            log.warning("could not reschedule message: %r", error)
+
+    def _dead_letter(self, message: dict, reason: str) -> Outcome:
+        log.error("dead-lettering message %s: %s", message.get("MessageId"), reason)
+        self._sqs.send_message(
+            QueueUrl=self._dead_letter_url,
+            MessageBody=message["Body"],
+            MessageAttributes={"causeway-error": {"DataType": "String", "StringValue": reason[:1000]}},
+        )
+        return Outcome.dead_lettered

@@ -1,0 +1,40 @@
+"""The SDK's own tables, next to each service's data (see migrations/versions)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from causeway.db import new_metadata
+
+
+class MessagingBase(DeclarativeBase):
+    metadata = new_metadata()
+
+
+class OutboxMessage(MessagingBase):
+    """An event committed with the state change that caused it, waiting for the relay."""
+
+    __tablename__ = "causeway_outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    event_type: Mapped[str] = mapped_column(String(128))
+    aggregate_id: Mapped[str] = mapped_column(String(128))
+    detail: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class InboxRecord(MessagingBase):
+    """An event already applied; written in the same transaction as its effect."""
+
+    __tablename__ = "causeway_inbox"
+
+    event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    event_type: Mapped[str] = mapped_column(String(128))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,201 @@
+"""The outbox relay: sends committed events to the central bus.
+
+Guarantees:
+- at least once: a row is marked published only after EventBridge accepted it;
+  a crash in between re-sends it with the same eventId, and consumers
+  deduplicate on that id;
+- per-aggregate order: a batch holds at most one event of an aggregate, and an
+  aggregate's next event is sent only once its predecessor was accepted;
+- partial failures: only the entries EventBridge rejected are sent again.
+
+It wakes when a unit of work commits events, or every `idle_seconds` to pick up
+rows written by another process; failures back off exponentially.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+from tenacity import RetryError, Retrying, retry_if_exception, wait_exponential_jitter
+
+from causeway.messaging.models import OutboxMessage
+
+log = logging.getLogger("causeway.relay")
+
+MAX_BATCH_ENTRIES = 10  # PutEvents accepts at most 10 entries
+MAX_BATCH_BYTES = 256 * 1024  # and at most 256 KB in total
+LOOKAHEAD = 200
+
+
+@dataclass(frozen=True)
+class OutgoingEntry:
+    outbox_id: int
+    event_id: str
+    event_type: str
+    detail: str
+
+
+class EventBridgePublisher:
+    """Puts outbox entries on the central bus, by ARN, from the producer's account."""
+
+    def __init__(self, client, *, bus_arn: str, source: str) -> None:
+        self._client = client
+        self._bus_arn = bus_arn
+        self._source = source
+
+    def put(self, entries: Sequence[OutgoingEntry]) -> dict[int, str]:
+        """Send one batch; return the rejected entries' outbox ids with their error."""
+        response = self._client.put_events(
+            Entries=[
+                {
+                    "EventBusName": self._bus_arn,
+                    "Source": self._source,
+                    "DetailType": e.event_type,
+                    "Detail": e.detail,
+                }
+                for e in entries
+            ]
+        )
+        if not response.get("FailedEntryCount"):
+            return {}
+        return {
+            entry.outbox_id: f"{result.get('ErrorCode')}: {result.get('ErrorMessage')}"
+            for entry, result in zip(entries, response["Entries"], strict=True)
+            if result.get("ErrorCode")
+        }
+
+
+class PartialFailure(Exception):
+    """Some entries were rejected; they stay pending and are retried after a backoff."""
+
+
+@dataclass
+class RelayStats:
+    published: int = 0
+    failed: int = 0
+    last_error: str | None = None
+
+
+def select_batch(pending: Sequence[OutboxMessage]) -> list[OutboxMessage]:
+    """The oldest events, at most one per aggregate, within PutEvents' limits."""
+    batch: list[OutboxMessage] = []
+    seen_aggregates: set[str] = set()
+    size = 0
+    for row in pending:
+        if row.aggregate_id in seen_aggregates:
+            continue  # its predecessor must be accepted first
+        seen_aggregates.add(row.aggregate_id)
+        entry_size = len(row.detail.encode()) + len(row.event_type) + 64
+        if batch and size + entry_size > MAX_BATCH_BYTES:
+            break
+        batch.append(row)
+        size += entry_size
+        if len(batch) == MAX_BATCH_ENTRIES:
+            break
+    return batch
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        *,
+        sessions: sessionmaker[Session],
+        publisher: EventBridgePublisher,
+        idle_seconds: float = 5.0,
+        max_backoff_seconds: float = 30.0,
+    ) -> None:
+        self._sessions = sessions
+        self._publisher = publisher
+        self._idle_seconds = idle_seconds
+        self._max_backoff = max_backoff_seconds
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.stats = RelayStats()
+
+    # -- lifecycle -------------------------------------------------------------
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="outbox-relay", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stopping.set()
+        self._wake.set()
+        if self._thread:
+            self._thread.join(timeout)
+
+    def wake(self) -> None:
+        """Called after a unit of work committed events."""
+        self._wake.set()
+
+    # -- work ------------------------------------------------------------------
+    def publish_pending(self) -> int:
+        """Send every pending event; raise PartialFailure if some were rejected."""
+        sent = 0
+        while not self._stopping.is_set():
+            with self._sessions() as session:
+                pending = session.scalars(
+                    select(OutboxMessage)
+                    .where(OutboxMessage.published_at.is_(None))
+                    .order_by(OutboxMessage.id)
+                    .limit(LOOKAHEAD)
+                ).all()
+                batch = select_batch(pending)
+            if not batch:
+                return sent
+            entries = [OutgoingEntry(r.id, r.event_id, r.event_type, r.detail) for r in batch]
+            failed = self._publisher.put(entries)
+            self._record(entries, failed)
+            sent += len(entries) - len(failed)
+            if failed:
+                raise PartialFailure(f"{len(failed)} of {len(entries)} entries rejected: {next(iter(failed.values()))}")
+        return sent
+
+    def _record(self, entries: Sequence[OutgoingEntry], failed: dict[int, str]) -> None:
+        accepted = [e.outbox_id for e in entries if e.outbox_id not in failed]
+        with self._sessions() as session, session.begin():
+            if accepted:
+                session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id.in_(accepted))
+                    .values(published_at=datetime.now(UTC), attempts=OutboxMessage.attempts + 1)
+                )
+            for outbox_id, error in failed.items():
+                session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id == outbox_id)
+                    .values(attempts=OutboxMessage.attempts + 1, last_error=error[:2000])
+                )
+        self.stats.published += len(accepted)
+        self.stats.failed += len(failed)
+
+    def _run(self) -> None:
+        retrying = Retrying(
+            wait=wait_exponential_jitter(initial=0.2, max=self._max_backoff),
+            retry=retry_if_exception(lambda _error: not self._stopping.is_set()),
+            sleep=self._interruptible_sleep,
+            before_sleep=self._log_retry,
+            reraise=False,
+        )
+        while not self._stopping.is_set():
+            self._wake.clear()
+            try:
+                retrying(self.publish_pending)
+            except RetryError:
+                pass  # stopping
+            self._wake.wait(self._idle_seconds)
+
+    def _interruptible_sleep(self, seconds: float) -> None:
+        self._stopping.wait(seconds)
+
+    def _log_retry(self, state) -> None:
+        error = state.outcome.exception()
+        self.stats.last_error = repr(error)
+        log.warning("outbox relay failed, retrying in %.1fs: %r", state.next_action.sleep, error)
+

@@ -1,0 +1,1 @@
+"""Platform: owner of the central bus (account 222222222222)."""

@@ -1,0 +1,66 @@
+"""`causeway-dev`: run the whole stack in host mode (what `make dev` calls)."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from pathlib import Path
+
+import typer
+
+from causeway_devstack import paths
+from causeway_devstack.processes import port_is_free
+from causeway_devstack.stack import Stack, default_ports, installed_services, otlp_env
+
+app = typer.Typer(add_completion=False, help="Causeway in host mode: LocalStack + every service.")
+
+LOCALSTACK_PORT = 4566
+
+
+@app.callback()
+def main() -> None:
+    """Causeway in host mode."""
+
+
+@app.command()
+def up(
+    data_dir: Path = typer.Option(Path("data"), help="Git-ignored folder for databases and logs."),
+) -> None:
+    """Start LocalStack and every service, print their URLs, stop all on Ctrl-C."""
+    data_dir = (paths.repo_root() / data_dir).resolve()
+    ports = default_ports()
+    names = installed_services()
+    busy = [p for p in [LOCALSTACK_PORT, *(ports[n] for n in names)] if not port_is_free(p)]
+    if busy:
+        typer.echo(f"ports already in use: {busy}. Is another `make dev` running?", err=True)
+        raise typer.Exit(1)
+    env = otlp_env()
+    if not env:
+        typer.echo("tracing: OTEL_EXPORTER_OTLP_ENDPOINT is not set, so trace export is off")
+    stack = Stack(data_dir=data_dir, localstack_port=LOCALSTACK_PORT, ports=ports, env=env)
+    stopping = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopping.set())
+    typer.echo("starting LocalStack and services ...")
+    try:
+        stack.start(names)
+        _print_table(stack, names, data_dir)
+        stopping.wait()
+    finally:
+        typer.echo("\nstopping ...")
+        stack.stop()
+        typer.echo("stopped.")
+
+
+def _print_table(stack: Stack, names: list[str], data_dir: Path) -> None:
+    rows = [("localstack", stack.localstack.url, "-")]
+    rows += [(n, stack.url(n), f"{stack.url(n)}/docs") for n in names]
+    width = max(len(r[1]) for r in rows)
+    typer.echo("\n" + "service".ljust(14) + "url".ljust(width + 2) + "api docs")
+    for name, url, docs in rows:
+        typer.echo(name.ljust(14) + url.ljust(width + 2) + docs)
+    typer.echo(f"\nlogs: {data_dir / 'logs'}   Ctrl-C stops everything.")
+
+
+if __name__ == "__main__":
+    app()

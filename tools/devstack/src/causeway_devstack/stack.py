@@ -1,0 +1,140 @@
+"""The whole stack in host mode: LocalStack, then identity, then every other service."""
+
+from __future__ import annotations
+
+import os
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from pathlib import Path
+
+from causeway import topology as topology_module
+from causeway_devstack.localstack import LocalStack
+from causeway_devstack.processes import ReadyWhen, open_log
+
+FIRST = ("identity",)  # everyone else checks identity in /readyz
+
+
+def installed_services() -> list[str]:
+    """Services that exist, in start order: identity first, then topology order."""
+    names = {ep.name for ep in entry_points(group="causeway.services")}
+    ordered = [n for n in topology_module.default().services if n in names]
+    return sorted(ordered, key=lambda n: n not in FIRST)
+
+
+@dataclass
+class RunningService:
+    name: str
+    port: int
+    log_file: Path
+    executor: ReadyWhen
+
+    @property
+    def url(self) -> str:
+        return f"http://localhost:{self.port}"
+
+
+class Stack:
+    def __init__(
+        self,
+        *,
+        data_dir: Path,
+        localstack_port: int,
+        ports: dict[str, int],
+        environment: str = "dev",
+        env: dict[str, str] | None = None,
+        database_urls: dict[str, str] | None = None,
+    ) -> None:
+        self.data_dir = data_dir
+        self.ports = ports
+        self.environment = environment
+        self.env = env or {}
+        self.database_urls = database_urls or {}
+        self.localstack = LocalStack(
+            port=localstack_port, root=data_dir / "localstack", log_file=data_dir / "logs" / "localstack.log"
+        )
+        self.services: dict[str, RunningService] = {}
+
+    def url(self, name: str) -> str:
+        return f"http://localhost:{self.ports[name]}"
+
+    def service_env(self, name: str) -> dict[str, str]:
+        env = {
+            "CAUSEWAY_ENV": self.environment,
+            "HOST": "127.0.0.1",
+            "PORT": str(self.ports[name]),
+            "PUBLIC_URL": self.url(name),
+            "AWS_ENDPOINT_URL": self.localstack.url,
+            "IDENTITY_URL": self.url("identity"),
+            "DATA_DIR": str(self.data_dir),
+            "DATABASE_URL": self.database_urls.get(name, f"sqlite:///{self.data_dir / (name + '.db')}"),
+            # Each process gets its own account from the topology, never a leaked one.
+            "AWS_ACCESS_KEY_ID": "",
+            "AWS_SECRET_ACCESS_KEY": "",
+            "AWS_ACCOUNT_ID": "",
+        }
+        return {**env, **self.env}
+
+    def start(self, names: list[str] | None = None) -> None:
+        names = names or installed_services()
+        self.localstack.start()
+        try:
+            for name in [n for n in names if n in FIRST]:
+                self.start_service(name)
+            with ThreadPoolExecutor(max_workers=8) as pool:
+                list(pool.map(self.start_service, [n for n in names if n not in FIRST]))
+        except BaseException:
+            self.stop()
+            raise
+
+    def start_service(self, name: str, timeout: float = 60) -> RunningService:
+        log_file = self.data_dir / "logs" / f"{name}.log"
+        executor = ReadyWhen(
+            [sys.executable, "-m", "causeway.serve", name],
+            f"{self.url(name)}/readyz",
+            ready=lambda r: r.status_code == 200,
+            log=open_log(log_file),
+            envvars=self.service_env(name),
+            timeout=timeout,
+            cwd=str(self.data_dir),
+        )
+        try:
+            executor.start()
+        except Exception as error:
+            executor.stop()
+            raise RuntimeError(f"{name} did not become ready; see {log_file}:\n{_tail(log_file)}") from error
+        self.services[name] = RunningService(name, self.ports[name], log_file, executor)
+        return self.services[name]
+
+    def stop_service(self, name: str) -> None:
+        running = self.services.pop(name, None)
+        if running:
+            running.executor.stop()
+
+    def kill_service(self, name: str) -> None:
+        """SIGKILL, as a crash would: no shutdown hook runs."""
+        running = self.services.pop(name, None)
+        if running:
+            running.executor.kill()
+
+    def stop(self) -> None:
+        for name in reversed(list(self.services)):
+            self.stop_service(name)
+        self.localstack.stop()
+
+
+def _tail(path: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def default_ports() -> dict[str, int]:
+    return {name: spec.port for name, spec in topology_module.default().services.items()}
+
+
+def otlp_env() -> dict[str, str]:
+    endpoint = os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
+    return {"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint} if endpoint else {}
