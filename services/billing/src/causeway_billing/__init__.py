@@ -1,0 +1,1 @@
+"""Causeway billing service."""

@@ -1,0 +1,1 @@
+"""Causeway notifications service."""

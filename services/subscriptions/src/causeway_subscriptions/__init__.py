@@ -1,0 +1,1 @@
+"""Causeway subscriptions service."""

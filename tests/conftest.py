@@ -1,0 +1,50 @@
+"""The suite's stack: its own LocalStack and every service, on free ports, with its own data.
+
+Nothing here assumes a fixed port is free, so `make test` runs beside `make dev`.
+Everything started is stopped at the end of the session.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from causeway_devstack.processes import free_port
+from causeway_devstack.stack import Stack, installed_services
+from tests.support.api import Api
+
+# Short windows so behaviour that depends on them shows within a test's deadline.
+TEST_ENV = {
+    "AUTH_CACHE_SECONDS": "2",
+    "CONSUMER_RETRY_BASE_SECONDS": "0",
+    "CONSUMER_WAIT_SECONDS": "5",
+    "RELAY_IDLE_SECONDS": "1",
+}
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Stack:
+    data_dir: Path = tmp_path_factory.mktemp("stack")
+    names = installed_services()
+    running = Stack(
+        data_dir=data_dir,
+        localstack_port=free_port(),
+        ports={name: free_port() for name in names},
+        environment="test",
+        # Tests never export to a developer's collector; tracing tests start their own.
+        env={**TEST_ENV, "OTEL_EXPORTER_OTLP_ENDPOINT": ""},
+    )
+    running.start(names)
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def api(stack: Stack) -> Api:
+    return Api(urls={name: stack.url(name) for name in stack.ports})
+
+
+@pytest.fixture(scope="session")
+def aws_endpoint(stack: Stack) -> str:
+    return stack.localstack.url
