@@ -48,3 +48,15 @@ def api(stack: Stack) -> Api:
 @pytest.fixture(scope="session")
 def aws_endpoint(stack: Stack) -> str:
     return stack.localstack.url
+
+
+@pytest.fixture(scope="session")
+def bare_localstack(tmp_path_factory: pytest.TempPathFactory):
+    """A provisioned LocalStack with no service consuming its queues: tests own every queue."""
+    from causeway_devstack.localstack import LocalStack
+
+    root = tmp_path_factory.mktemp("bare-localstack")
+    localstack = LocalStack(port=free_port(), root=root, log_file=root / "localstack.log")
+    localstack.start()
+    yield localstack
+    localstack.stop()

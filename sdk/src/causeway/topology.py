@@ -118,9 +118,14 @@ class Topology:
         return [s for s in self.services.values() if event_type in s.subscribes]
 
     def hub_rule_pattern(self, subscriber: ServiceSpec) -> dict:
-        """Exactly the subscriber's event types, and only from their producers."""
-        sources = sorted({self.producer_of(e).source for e in subscriber.subscribes})
-        return {"source": sources, "detail-type": sorted(subscriber.subscribes)}
+        """Exactly the subscriber's event types, each only from its own producer."""
+        by_source: dict[str, list[str]] = {}
+        for event_type in subscriber.subscribes:
+            by_source.setdefault(self.producer_of(event_type).source, []).append(event_type)
+        patterns = [
+            {"source": [source], "detail-type": sorted(types)} for source, types in sorted(by_source.items())
+        ]
+        return patterns[0] if len(patterns) == 1 else {"$or": patterns}
 
     def local_rule_pattern(self) -> dict:
         return {"source": [{"prefix": f"{self.namespace}."}]}

@@ -7,8 +7,10 @@ archive and the ops console come here in later issues.
 from __future__ import annotations
 
 from causeway.service import Service
+from causeway_platform import views
 
 service = Service(
     name="platform",
     description="Home of the central event bus: schema registry, event catalogue and ops.",
+    routers=[views.router],
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 from pathlib import Path
 
 import typer
@@ -25,25 +26,29 @@ def main() -> None:
 @app.command()
 def up(
     data_dir: Path = typer.Option(Path("data"), help="Git-ignored folder for databases and logs."),
+    localstack_port: int = typer.Option(LOCALSTACK_PORT, help="LocalStack's port."),
+    port_offset: int = typer.Option(0, help="Added to every service's port (to run beside another stack)."),
 ) -> None:
     """Start LocalStack and every service, print their URLs, stop all on Ctrl-C."""
     data_dir = (paths.repo_root() / data_dir).resolve()
-    ports = default_ports()
+    ports = {name: port + port_offset for name, port in default_ports().items()}
     names = installed_services()
-    busy = [p for p in [LOCALSTACK_PORT, *(ports[n] for n in names)] if not port_is_free(p)]
+    busy = [p for p in [localstack_port, *(ports[n] for n in names)] if not port_is_free(p)]
     if busy:
         typer.echo(f"ports already in use: {busy}. Is another `make dev` running?", err=True)
         raise typer.Exit(1)
     env = otlp_env()
     if not env:
         typer.echo("tracing: OTEL_EXPORTER_OTLP_ENDPOINT is not set, so trace export is off")
-    stack = Stack(data_dir=data_dir, localstack_port=LOCALSTACK_PORT, ports=ports, env=env)
+    stack = Stack(data_dir=data_dir, localstack_port=localstack_port, ports=ports, env=env)
     stopping = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopping.set())
     typer.echo("starting LocalStack and services ...")
+    started = time.monotonic()
     try:
         stack.start(names)
+        typer.echo(f"ready in {time.monotonic() - started:.1f} s")
         _print_table(stack, names, data_dir)
         stopping.wait()
     finally:

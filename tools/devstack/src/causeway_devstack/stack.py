@@ -45,13 +45,14 @@ class Stack:
         environment: str = "dev",
         env: dict[str, str] | None = None,
         database_urls: dict[str, str] | None = None,
+        localstack: LocalStack | None = None,
     ) -> None:
         self.data_dir = data_dir
         self.ports = ports
         self.environment = environment
         self.env = env or {}
         self.database_urls = database_urls or {}
-        self.localstack = LocalStack(
+        self.localstack = localstack or LocalStack(
             port=localstack_port, root=data_dir / "localstack", log_file=data_dir / "logs" / "localstack.log"
         )
         self.services: dict[str, RunningService] = {}
