@@ -37,6 +37,10 @@ dev: install ## Run everything in host mode (LocalStack + all services); Ctrl-C 
 test: install ## Run the whole test suite (starts and stops its own LocalStack and services)
 	.venv/bin/pytest $(PYTEST_ARGS)
 
+.PHONY: test-postgres
+test-postgres: install ## The suite on PostgreSQL (one database and role per service), as compose runs
+	CAUSEWAY_TEST_DB=postgres .venv/bin/pytest $(PYTEST_ARGS)
+
 .PHONY: lint
 lint: install ## Static checks
 	.venv/bin/ruff check .

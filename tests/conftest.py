@@ -6,13 +6,15 @@ Everything started is stopped at the end of the session.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
-
 from causeway_devstack.processes import free_port
 from causeway_devstack.stack import Stack, installed_services
+
 from tests.support.api import Api
+from tests.support.postgres import ServiceDatabases
 
 # Short windows so behaviour that depends on them shows within a test's deadline.
 TEST_ENV = {
@@ -23,11 +25,18 @@ TEST_ENV = {
 }
 
 
+def uses_postgres() -> bool:
+    """`make test-postgres` runs the suite on PostgreSQL, one database per service, as compose does."""
+    return os.environ.get("CAUSEWAY_TEST_DB", "sqlite") == "postgres"
+
+
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Stack:
     data_dir: Path = tmp_path_factory.mktemp("stack")
     names = installed_services()
+    databases = ServiceDatabases(services=names) if uses_postgres() else None
     running = Stack(
+        database_urls=databases.create() if databases else None,
         data_dir=data_dir,
         localstack_port=free_port(),
         ports={name: free_port() for name in names},
@@ -35,9 +44,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Stack:
         # Tests never export to a developer's collector; tracing tests start their own.
         env={**TEST_ENV, "OTEL_EXPORTER_OTLP_ENDPOINT": ""},
     )
-    running.start(names)
-    yield running
-    running.stop()
+    try:
+        running.start(names)
+        yield running
+    finally:
+        running.stop()
+        if databases:
+            databases.drop()
 
 
 @pytest.fixture(scope="session")

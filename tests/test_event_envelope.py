@@ -7,10 +7,10 @@ from datetime import datetime
 
 import httpx
 import pytest
-
 from causeway import topology as topology_module
 from causeway_devstack.processes import free_port
 from causeway_devstack.stack import Stack
+
 from tests.conftest import TEST_ENV
 from tests.support import aws
 from tests.support.polling import eventually

@@ -12,14 +12,14 @@ import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
-
 from causeway import db
 from causeway import topology as topology_module
 from causeway.messaging.consumer import HandlerRegistry, QueueConsumer
 from causeway.messaging.models import OutboxMessage
 from causeway.messaging.relay import EventBridgePublisher, OutboxRelay
 from causeway.uow import UnitOfWork
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
+
 from tests.support import aws
 from tests.support.polling import eventually
 

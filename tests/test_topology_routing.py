@@ -7,6 +7,7 @@ import uuid
 
 from causeway import topology as topology_module
 from causeway.provisioning import provision
+
 from tests.support import aws
 
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import select
-
 from causeway import db
 from causeway.messaging.models import OutboxMessage
 from causeway.messaging.relay import EventBridgePublisher, OutboxRelay, PartialFailure
 from causeway.uow import UnitOfWork
+from sqlalchemy import select
 
 
 class FakeEventBridge:

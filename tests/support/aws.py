@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import boto3
-
 from causeway import topology as topology_module
 
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from causeway.db import new_metadata
 from sqlalchemy import DateTime, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-
-from causeway.db import new_metadata
 
 
 class Base(DeclarativeBase):

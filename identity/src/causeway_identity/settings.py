@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr, model_validator
-
 from causeway import topology
 from causeway.config import Settings
+from pydantic import Field, SecretStr, model_validator
 
 
 class IdentitySettings(Settings):

@@ -6,14 +6,14 @@ import base64
 import binascii
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Form, Request, Response
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, EmailStr, Field
-
 from causeway.auth import SERVICE_SCOPE
 from causeway.errors import AppError, Forbidden, NotFound, Unauthorized
 from causeway.service import get_runtime, unit_of_work
 from causeway.uow import UnitOfWork
+from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, EmailStr, Field
+
 from causeway_identity import accounts
 from causeway_identity.models import Client, User
 from causeway_identity.tokens import TokenService

@@ -29,6 +29,7 @@ from causeway import topology as topology_module
 from causeway.auth import Introspector
 from causeway.aws import AwsClients
 from causeway.config import Settings
+from causeway.messaging import tracing
 from causeway.messaging.consumer import HandlerRegistry, QueueConsumer
 from causeway.messaging.relay import EventBridgePublisher, OutboxRelay
 from causeway.topology import ServiceSpec, Topology
@@ -60,9 +61,14 @@ class Runtime:
             account=self.settings.aws_account_id or self.spec.account,
             on_commit=self.relay.wake if self.relay else (lambda: None),
             validate=self.validate_outgoing,
+            destination=self.topology.hub_bus_name,
         )
 
     def readiness(self) -> dict[str, str]:
+        with tracing.quiet():  # probes every few seconds: not worth a trace each
+            return self._readiness()
+
+    def _readiness(self) -> dict[str, str]:
         checks: dict[str, str] = {}
         checks["database"] = _check(lambda: db.ping(self.engine))
         checks["aws"] = _check(self._check_aws)

@@ -7,14 +7,15 @@ outbox table in the same transaction; the relay sends them after commit.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from opentelemetry import propagate
 from sqlalchemy.orm import Session, sessionmaker
 
 from causeway.messaging import context as message_context
+from causeway.messaging import tracing
 from causeway.messaging.envelope import Event, new_metadata
 from causeway.messaging.models import OutboxMessage
 
@@ -37,12 +38,14 @@ class UnitOfWork:
         account: str,
         on_commit: Callable[[], None] = lambda: None,
         validate: OutgoingValidator = accept_all,
+        destination: str = "causeway-bus",
     ) -> None:
         self._sessions = sessions
         self._producer = producer
         self._account = account
         self._on_commit = on_commit
         self._validate = validate
+        self._destination = destination
         self._published: list[Event] = []
         self.session: Session
 
@@ -66,21 +69,22 @@ class UnitOfWork:
         continues the same trace, however late the relay sends it.
         """
         self._validate(event_type, schema_version, data)
-        trace_headers: dict[str, str] = {}
-        propagate.inject(trace_headers)
         ctx = message_context.current()
-        event = Event(
-            type=event_type,
-            data=data,
-            metadata=new_metadata(
-                producer=self._producer,
-                account=self._account,
-                schema_version=schema_version,
-                correlation_id=ctx.correlation_id if ctx else None,
-                causation_id=ctx.causation_id if ctx else None,
-                trace_headers=trace_headers,
-            ),
-        )
+        event_id = str(uuid.uuid4())
+        with tracing.creating(event_type, event_id, destination=self._destination) as trace_headers:
+            event = Event(
+                type=event_type,
+                data=data,
+                metadata=new_metadata(
+                    event_id=event_id,
+                    producer=self._producer,
+                    account=self._account,
+                    schema_version=schema_version,
+                    correlation_id=ctx.correlation_id if ctx else None,
+                    causation_id=ctx.causation_id if ctx else None,
+                    trace_headers=trace_headers,
+                ),
+            )
         self.session.add(
             OutboxMessage(
                 event_id=event.event_id,

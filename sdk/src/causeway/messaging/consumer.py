@@ -18,17 +18,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
 
-from opentelemetry import propagate, trace
-from opentelemetry.trace import SpanKind
+from opentelemetry import trace
 from sqlalchemy.exc import IntegrityError
 
 from causeway.messaging import context as message_context
+from causeway.messaging import tracing
 from causeway.messaging.envelope import Event, InvalidEnvelope, from_sqs_body
 from causeway.messaging.models import InboxRecord
 from causeway.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger("causeway.consumer")
-tracer = trace.get_tracer("causeway.consumer")
 
 Handler = Callable[[Event, UnitOfWork], None]
 
@@ -119,12 +118,13 @@ class QueueConsumer:
                 self._stopping.wait(2.0)
 
     def poll_once(self) -> int:
-        response = self._sqs.receive_message(
-            QueueUrl=self._queue_url,
-            MaxNumberOfMessages=10,
-            WaitTimeSeconds=self._wait_seconds,
-            MessageSystemAttributeNames=["ApproximateReceiveCount"],
-        )
+        with tracing.quiet():  # a long poll every few seconds is not worth a trace
+            response = self._sqs.receive_message(
+                QueueUrl=self._queue_url,
+                MaxNumberOfMessages=10,
+                WaitTimeSeconds=self._wait_seconds,
+                MessageSystemAttributeNames=["ApproximateReceiveCount"],
+            )
         messages = response.get("Messages", [])
         for message in messages:
             if self._stopping.is_set():
@@ -142,19 +142,12 @@ class QueueConsumer:
             # Routing sent us a type we do not handle: a topology mismatch, not
             # something a retry can fix.
             return self._finish(message, self._dead_letter(message, f"no handler for {event.type}"))
-        parent = propagate.extract(event.metadata.model_dump(include={"traceparent", "tracestate"}))
-        with tracer.start_as_current_span(
-            f"{event.type} process",
-            context=parent,
-            kind=SpanKind.CONSUMER,
-            attributes={
-                "messaging.system": "aws_sqs",
-                "messaging.operation": "process",
-                "messaging.destination.name": self._queue_url.rsplit("/", 1)[-1],
-                "messaging.message.id": event.event_id,
-                "causeway.event.type": event.type,
-                "causeway.event.producer": event.metadata.producer,
-            },
+        with tracing.processing(
+            event.type,
+            event.event_id,
+            event.metadata.model_dump(include={"traceparent", "tracestate"}, exclude_none=True),
+            queue=self._queue_url.rsplit("/", 1)[-1],
+            producer=event.metadata.producer,
         ) as span:
             try:
                 outcome = self._apply(event, handler)
@@ -166,7 +159,7 @@ class QueueConsumer:
                 self.stats.count(Outcome.failed)
                 return Outcome.failed
             span.set_attribute("causeway.outcome", outcome.value)
-        return self._finish(message, outcome)
+            return self._finish(message, outcome)
 
     def _apply(self, event: Event, handler: Handler) -> Outcome:
         context = message_context.MessageContext(

@@ -55,6 +55,7 @@ class Event(BaseModel):
 
 def new_metadata(
     *,
+    event_id: str,
     producer: str,
     account: str,
     schema_version: int,
@@ -63,7 +64,7 @@ def new_metadata(
     trace_headers: dict[str, str],
 ) -> Metadata:
     return Metadata(
-        event_id=str(uuid.uuid4()),
+        event_id=event_id,
         schema_version=schema_version,
         occurred_at=datetime.now(UTC),
         producer=producer,

@@ -14,16 +14,19 @@ rows written by another process; failures back off exponentially.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from opentelemetry import trace
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 from tenacity import RetryError, Retrying, retry_if_exception, wait_exponential_jitter
 
+from causeway.messaging import tracing
 from causeway.messaging.models import OutboxMessage
 
 log = logging.getLogger("causeway.relay")
@@ -40,6 +43,10 @@ class OutgoingEntry:
     event_type: str
     detail: str
 
+    def trace_headers(self) -> dict[str, str]:
+        metadata = json.loads(self.detail).get("metadata", {})
+        return {k: metadata[k] for k in ("traceparent", "tracestate") if metadata.get(k)}
+
 
 class EventBridgePublisher:
     """Puts outbox entries on the central bus, by ARN, from the producer's account."""
@@ -50,7 +57,30 @@ class EventBridgePublisher:
         self._source = source
 
     def put(self, entries: Sequence[OutgoingEntry]) -> dict[int, str]:
-        """Send one batch; return the rejected entries' outbox ids with their error."""
+        """Send one batch; return the rejected entries' outbox ids with their error.
+
+        Each entry gets a publish span in its own trace; the PutEvents call runs
+        under the first, so it never starts a trace of its own.
+        """
+        destination = self._bus_arn.rsplit("/", 1)[-1]
+        spans = [
+            tracing.start_publish(e.event_type, e.event_id, e.trace_headers(), destination=destination)
+            for e in entries
+        ]
+        try:
+            with trace.use_span(spans[0], end_on_exit=False):
+                failed = self._put(entries)
+        except Exception as error:
+            for span in spans:
+                span.record_exception(error)
+                span.set_status(trace.StatusCode.ERROR)
+            raise
+        finally:
+            for span in spans:
+                span.end()
+        return failed
+
+    def _put(self, entries: Sequence[OutgoingEntry]) -> dict[int, str]:
         response = self._client.put_events(
             Entries=[
                 {
@@ -139,7 +169,7 @@ class OutboxRelay:
         """Send every pending event; raise PartialFailure if some were rejected."""
         sent = 0
         while not self._stopping.is_set():
-            with self._sessions() as session:
+            with self._sessions() as session, tracing.quiet():  # idle checks are not worth a trace
                 pending = session.scalars(
                     select(OutboxMessage)
                     .where(OutboxMessage.published_at.is_(None))

@@ -10,6 +10,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 from causeway import topology as topology_module
+
 from causeway_devstack.localstack import LocalStack
 from causeway_devstack.processes import ReadyWhen, open_log
 
