@@ -14,6 +14,7 @@ from causeway_devstack.processes import free_port
 from causeway_devstack.stack import Stack, installed_services
 
 from tests.support.api import Api
+from tests.support.otlp import Receiver
 from tests.support.postgres import ServiceDatabases
 
 # Short windows so behaviour that depends on them shows within a test's deadline.
@@ -31,7 +32,15 @@ def uses_postgres() -> bool:
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Stack:
+def otlp() -> Receiver:
+    """Every process of the suite's stack exports its spans here."""
+    receiver = Receiver().start()
+    yield receiver
+    receiver.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, otlp: Receiver) -> Stack:
     data_dir: Path = tmp_path_factory.mktemp("stack")
     names = installed_services()
     databases = ServiceDatabases(services=names) if uses_postgres() else None
@@ -41,8 +50,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Stack:
         localstack_port=free_port(),
         ports={name: free_port() for name in names},
         environment="test",
-        # Tests never export to a developer's collector; tracing tests start their own.
-        env={**TEST_ENV, "OTEL_EXPORTER_OTLP_ENDPOINT": ""},
+        # Spans go to the suite's own receiver, never to a developer's collector.
+        env={**TEST_ENV, "OTEL_EXPORTER_OTLP_ENDPOINT": otlp.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "200"},
     )
     try:
         running.start(names)

@@ -24,7 +24,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from tenacity import Retrying, stop_after_delay, wait_exponential
 
-from causeway import db, telemetry, web
+from causeway import db, metrics, telemetry, web
 from causeway import topology as topology_module
 from causeway.auth import Introspector
 from causeway.aws import AwsClients
@@ -131,9 +131,12 @@ class Service:
             runtime = await run_in_threadpool(self._start, settings, provider)
             app.state.runtime = runtime
             app.state.introspector = runtime.introspector
+            collector = metrics.RuntimeCollector(runtime)
+            metrics.REGISTRY.register(collector)
             try:
                 yield
             finally:
+                metrics.REGISTRY.unregister(collector)
                 await run_in_threadpool(self._stop, runtime)
 
         app = web.create_app(

@@ -77,6 +77,9 @@ class _ContextFilter(logging.Filter):
         ctx = message_context.current()
         if ctx is not None:
             record.correlationId = ctx.correlation_id
+            if ctx.event_type:
+                record.eventId = ctx.causation_id
+                record.eventType = ctx.event_type
         return True
 
 

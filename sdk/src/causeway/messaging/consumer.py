@@ -13,14 +13,17 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
 
 from opentelemetry import trace
 from sqlalchemy.exc import IntegrityError
 
+from causeway import metrics
 from causeway.messaging import context as message_context
 from causeway.messaging import tracing
 from causeway.messaging.envelope import Event, InvalidEnvelope, from_sqs_body
@@ -64,13 +67,31 @@ class Outcome(str, Enum):
 
 @dataclass
 class ConsumerStats:
-    applied: int = 0
-    duplicate: int = 0
-    failed: int = 0
-    dead_lettered: int = 0
+    """What this consumer did, by event type and outcome (exported at /metrics)."""
 
-    def count(self, outcome: Outcome) -> None:
-        setattr(self, outcome.value, getattr(self, outcome.value) + 1)
+    by_type: Counter[tuple[str, str]] = field(default_factory=Counter)
+
+    def count(self, event_type: str, outcome: Outcome) -> None:
+        self.by_type[(event_type, outcome.value)] += 1
+
+    def total(self, outcome: Outcome) -> int:
+        return sum(n for (_, o), n in self.by_type.items() if o == outcome.value)
+
+    @property
+    def applied(self) -> int:
+        return self.total(Outcome.applied)
+
+    @property
+    def duplicate(self) -> int:
+        return self.total(Outcome.duplicate)
+
+    @property
+    def failed(self) -> int:
+        return self.total(Outcome.failed)
+
+    @property
+    def dead_lettered(self) -> int:
+        return self.total(Outcome.dead_lettered)
 
 
 class QueueConsumer:
@@ -136,12 +157,12 @@ class QueueConsumer:
         try:
             event = from_sqs_body(message["Body"])
         except InvalidEnvelope as error:
-            return self._finish(message, self._dead_letter(message, str(error)))
+            return self._finish(message, "unknown", self._dead_letter(message, str(error)))
         handler = self._registry.get(event.type)
         if handler is None:
             # Routing sent us a type we do not handle: a topology mismatch, not
             # something a retry can fix.
-            return self._finish(message, self._dead_letter(message, f"no handler for {event.type}"))
+            return self._finish(message, event.type, self._dead_letter(message, f"no handler for {event.type}"))
         with tracing.processing(
             event.type,
             event.event_id,
@@ -149,6 +170,7 @@ class QueueConsumer:
             queue=self._queue_url.rsplit("/", 1)[-1],
             producer=event.metadata.producer,
         ) as span:
+            started = time.perf_counter()
             try:
                 outcome = self._apply(event, handler)
             except Exception as error:
@@ -156,14 +178,16 @@ class QueueConsumer:
                 span.set_status(trace.StatusCode.ERROR)
                 log.exception("handling %s %s failed", event.type, event.event_id)
                 self._retry_later(message)
-                self.stats.count(Outcome.failed)
+                self.stats.count(event.type, Outcome.failed)
                 return Outcome.failed
+            finally:
+                metrics.HANDLER_SECONDS.labels(event.type).observe(time.perf_counter() - started)
             span.set_attribute("causeway.outcome", outcome.value)
-            return self._finish(message, outcome)
+            return self._finish(message, event.type, outcome)
 
     def _apply(self, event: Event, handler: Handler) -> Outcome:
         context = message_context.MessageContext(
-            correlation_id=event.metadata.correlation_id, causation_id=event.event_id
+            correlation_id=event.metadata.correlation_id, causation_id=event.event_id, event_type=event.type
         )
         with self._units_of_work() as uow, message_context.bound(context):
             if uow.session.get(InboxRecord, event.event_id) is not None:
@@ -175,6 +199,7 @@ class QueueConsumer:
                 uow.session.flush()
                 handler(event, uow)
                 uow.commit()
+                log.info("applied %s from %s", event.type, event.metadata.producer)
             except IntegrityError:
                 # Another consumer applied the same event concurrently.
                 uow.rollback()
@@ -184,10 +209,10 @@ class QueueConsumer:
                 raise
         return Outcome.applied
 
-    def _finish(self, message: dict, outcome: Outcome) -> Outcome:
+    def _finish(self, message: dict, event_type: str, outcome: Outcome) -> Outcome:
         # Delete only after the effect committed (or was found already applied).
         self._sqs.delete_message(QueueUrl=self._queue_url, ReceiptHandle=message["ReceiptHandle"])
-        self.stats.count(outcome)
+        self.stats.count(event_type, outcome)
         return outcome
 
     def _retry_later(self, message: dict) -> None:
@@ -199,6 +224,15 @@ class QueueConsumer:
             )
         except Exception as error:  # the queue's own visibility timeout still applies
             log.warning("could not reschedule message: %r", error)
+
+    def dead_letter_depth(self) -> int | None:
+        try:
+            attributes = self._sqs.get_queue_attributes(
+                QueueUrl=self._dead_letter_url, AttributeNames=["ApproximateNumberOfMessages"]
+            )["Attributes"]
+        except Exception:  # metrics must not fail because AWS is away
+            return None
+        return int(attributes["ApproximateNumberOfMessages"])
 
     def _dead_letter(self, message: dict, reason: str) -> Outcome:
         log.error("dead-lettering message %s: %s", message.get("MessageId"), reason)

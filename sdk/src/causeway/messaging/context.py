@@ -17,7 +17,8 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class MessageContext:
     correlation_id: str
-    causation_id: str | None = None
+    causation_id: str | None = None  # the event being handled, if any
+    event_type: str | None = None
 
 
 _current: ContextVar[MessageContext | None] = ContextVar("causeway_message_context", default=None)

@@ -18,7 +18,8 @@ import json
 import logging
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from opentelemetry import trace
@@ -107,8 +108,10 @@ class PartialFailure(Exception):
 
 @dataclass
 class RelayStats:
-    published: int = 0
-    failed: int = 0
+    """What this relay sent, by event type (exported at /metrics)."""
+
+    published: Counter[str] = field(default_factory=Counter)
+    failed: Counter[str] = field(default_factory=Counter)
     last_error: str | None = None
 
 
@@ -202,8 +205,8 @@ class OutboxRelay:
                     .where(OutboxMessage.id == outbox_id)
                     .values(attempts=OutboxMessage.attempts + 1, last_error=error[:2000])
                 )
-        self.stats.published += len(accepted)
-        self.stats.failed += len(failed)
+        for entry in entries:
+            (self.stats.failed if entry.outbox_id in failed else self.stats.published)[entry.event_type] += 1
 
     def _run(self) -> None:
         retrying = Retrying(
