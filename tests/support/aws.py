@@ -42,3 +42,30 @@ def drain(endpoint: str, service: str, *, dead_letter: bool = False, wait: int =
             body["_attributes"] = message.get("MessageAttributes", {})
             received.append(body)
             sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def put_events(endpoint: str, producer: str, entries: list[tuple[str, str]]) -> None:
+    """Put (detail-type, detail JSON) entries on the central bus as `producer`, as its relay would."""
+    topology = topology_module.default()
+    spec = topology.service(producer)
+    events = client("events", endpoint=endpoint, account=spec.account)
+    response = events.put_events(
+        Entries=[
+            {"EventBusName": topology.hub_bus_arn, "Source": spec.source, "DetailType": t, "Detail": d}
+            for t, d in entries
+        ]
+    )
+    assert not response.get("FailedEntryCount"), response
+
+
+def queue_depth(endpoint: str, service: str) -> int:
+    """Messages on a service's queue, waiting or being handled (approximate, as SQS reports it)."""
+    spec = topology_module.default().service(service)
+    sqs = client("sqs", endpoint=endpoint, account=spec.account)
+    names = [
+        "ApproximateNumberOfMessages",
+        "ApproximateNumberOfMessagesNotVisible",
+        "ApproximateNumberOfMessagesDelayed",
+    ]
+    attributes = sqs.get_queue_attributes(QueueUrl=queue_url(endpoint, service), AttributeNames=names)["Attributes"]
+    return sum(int(attributes.get(name, 0)) for name in names)

@@ -1,0 +1,53 @@
+"""Billing's event handlers: open wallets, remember order totals, charge.
+
+Handlers never commit: the consumer commits the effect with its inbox record.
+A handler that raises (a missing field, a fact that has not arrived yet) is
+retried with backoff and ends in the dead-letter queue if it never succeeds.
+"""
+
+from __future__ import annotations
+
+from causeway.messaging.consumer import HandlerRegistry
+from causeway.messaging.envelope import Event
+from causeway.uow import UnitOfWork
+from causeway_billing import service
+
+handlers = HandlerRegistry()
+
+
+@handlers.on("UserRegistered")
+def open_wallet(event: Event, uow: UnitOfWork) -> None:
+    service.open_wallet(uow, customer_id=event.data["userId"])
+
+
+@handlers.on("OrderPlaced")
+def remember_order(event: Event, uow: UnitOfWork) -> None:
+    data = event.data
+    service.remember_order(
+        uow,
+        order_id=data["orderId"],
+        customer_id=data["customerId"],
+        total=int(data["total"]),
+        currency=data["currency"],
+    )
+
+
+@handlers.on("StockReserved")
+def charge_order(event: Event, uow: UnitOfWork) -> None:
+    # The amount comes from our own copy of OrderPlaced, not from inventory.
+    service.charge_order(uow, order_id=event.data["orderId"])
+
+
+@handlers.on("SubscriptionUpgradeRequested")
+def charge_upgrade(event: Event, uow: UnitOfWork) -> None:
+    data = event.data
+    service.charge_subscription(
+        uow,
+        subscription_id=data["subscriptionId"],
+        # One charge per upgrade request; a producer that sends no requestId
+        # gets one charge per event.
+        request_id=data.get("requestId") or event.event_id,
+        customer_id=data["customerId"],
+        amount=int(data["amount"]),
+        currency=data.get("currency", service.WALLET_CURRENCY),
+    )

@@ -1,0 +1,181 @@
+"""One trace per business flow, across every account it touches.
+
+Every process of the suite's stack exports spans over OTLP to the suite's own
+receiver (see conftest). A flow's trace is found from the `X-Trace-Id` header
+of the request that started it.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.api import Api
+from tests.support.otlp import Receiver, Span
+from tests.support.polling import eventually
+
+CONSUMER_KIND = 5  # OTLP SpanKind: SPAN_KIND_CONSUMER
+
+
+def customer(api: Api) -> tuple[str, str]:
+    """A fresh customer whose wallet and subscription exist; returns (email, token)."""
+    email = f"traced-{uuid.uuid4().hex[:8]}@example.com"
+    api.register(email, password="trace-password")
+    token = api.token(email, "trace-password")
+    billing = api.client("billing", token)
+    subscriptions = api.client("subscriptions", token)
+    eventually(lambda: billing.get("/wallets/me").status_code == 200, timeout=10)
+    eventually(lambda: subscriptions.get("/subscriptions/me").status_code == 200, timeout=10)
+    # A new token: its first use must reach identity's introspection (no cache yet).
+    return email, api.token(email, "trace-password")
+
+
+def consumer_spans(spans: list[Span]) -> set[tuple[str, str]]:
+    return {(s.service, s.attributes["causeway.event.type"]) for s in spans if s.kind == CONSUMER_KIND}
+
+
+def assert_connected(spans: list[Span]) -> None:
+    """Each consumer and publish span is a child of the span that created its event."""
+    by_id = {s.span_id: s for s in spans}
+    created = {s.attributes["messaging.message.id"]: s for s in spans if s.name.endswith(" create")}
+    for span in spans:
+        operation = span.attributes.get("messaging.operation")
+        if operation in ("process", "publish"):
+            event_id = span.attributes["messaging.message.id"]
+            assert event_id in created, f"{span.name} in {span.service}: no create span for {event_id}"
+            assert by_id[span.parent_span_id] is created[event_id], f"{span.name} in {span.service}"
+
+
+def test_an_order_is_one_trace_across_accounts(api: Api, otlp: Receiver, stack):
+    _, token = customer(api)
+    orders = api.client("orders", token)
+    placed = orders.post("/orders", json={"items": [{"sku": "SKU-MUG", "quantity": 1}]})
+    assert placed.status_code == 202, placed.text
+    trace_id = placed.headers["X-Trace-Id"]
+    order_id = placed.json()["id"]
+    eventually(lambda: orders.get(f"/orders/{order_id}").json()["status"] == "CONFIRMED", timeout=10)
+
+    expected = {
+        ("inventory", "OrderPlaced"),
+        ("billing", "OrderPlaced"),
+        ("billing", "StockReserved"),
+        ("orders", "PaymentCaptured"),
+        ("inventory", "PaymentCaptured"),
+        ("notifications", "OrderConfirmed"),
+    }
+    eventually(lambda: expected <= consumer_spans(otlp.trace(trace_id)), timeout=10)
+    spans = otlp.trace(trace_id)
+    services = {s.service for s in spans}
+    assert {"orders", "inventory", "billing", "notifications", "identity"} <= services
+    assert any(s.service == "identity" and "/oauth/introspect" in s.name for s in spans)
+    assert len({s.account for s in spans}) >= 4
+    assert len({s.trace_id for s in spans}) == 1
+    assert_connected(spans)
+    # The relay sent these events later, from another thread and transaction: still this trace.
+    assert {s.service for s in spans if s.attributes.get("messaging.operation") == "publish"} >= {
+        "orders",
+        "inventory",
+        "billing",
+    }
+    assert_logs_carry_trace(stack.data_dir / "logs", placed.headers["X-Correlation-ID"], trace_id,
+                            services=("orders", "inventory", "billing", "notifications"))
+
+
+def test_an_upgrade_is_one_trace_across_accounts(api: Api, otlp: Receiver, stack):
+    _, token = customer(api)
+    subscriptions = api.client("subscriptions", token)
+    requested = subscriptions.post("/subscriptions/me/upgrade", json={"plan": "pro"})
+    assert requested.status_code == 202, requested.text
+    trace_id = requested.headers["X-Trace-Id"]
+    eventually(lambda: subscriptions.get("/subscriptions/me").json()["plan"] == "pro", timeout=10)
+    expected = {
+        ("billing", "SubscriptionUpgradeRequested"),
+        ("subscriptions", "PaymentCaptured"),
+        ("orders", "SubscriptionUpgraded"),
+        ("identity", "SubscriptionUpgraded"),
+        ("notifications", "SubscriptionUpgraded"),
+    }
+    eventually(lambda: expected <= consumer_spans(otlp.trace(trace_id)), timeout=10)
+    spans = otlp.trace(trace_id)
+    assert len({s.account for s in spans}) >= 4
+    assert_connected(spans)
+    assert_logs_carry_trace(stack.data_dir / "logs", requested.headers["X-Correlation-ID"], trace_id,
+                            services=("subscriptions", "billing", "orders", "identity", "notifications"))
+
+
+def assert_logs_carry_trace(logs: Path, correlation_id: str, trace_id: str, *, services: tuple[str, ...]) -> None:
+    for service in services:
+        lines = [json.loads(line) for line in (logs / f"{service}.log").read_text().splitlines() if line.startswith("{")]
+        mine = [line for line in lines if line.get("correlationId") == correlation_id]
+        assert mine, f"{service} wrote no log line for this flow"
+        assert {line.get("trace_id") for line in mine} == {trace_id}, service
+
+
+# -- metrics ----------------------------------------------------------------------------
+
+
+def metric(url: str, name: str, **labels: str) -> float:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    text = httpx.get(f"{url}/metrics").text
+    total = 0.0
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
+                total += sample.value
+    return total
+
+
+def test_metrics_count_what_happened(api: Api, otlp: Receiver, aws_endpoint: str):
+    identity, billing = api.urls["identity"], api.urls["billing"]
+    published = metric(identity, "causeway_events_published_total", event_type="UserRegistered")
+    applied = metric(billing, "causeway_events_consumed_total", event_type="UserRegistered", outcome="applied")
+    duplicates = metric(billing, "causeway_events_consumed_total", event_type="UserRegistered", outcome="duplicate")
+
+    email = f"metered-{uuid.uuid4().hex[:8]}@example.com"
+    response = httpx.post(f"{identity}/users", json={"email": email, "password": "meter-password", "name": "M"})
+    assert response.status_code == 201
+    eventually(lambda: metric(identity, "causeway_events_published_total", event_type="UserRegistered") == published + 1)
+    eventually(lambda: metric(billing, "causeway_events_consumed_total", event_type="UserRegistered", outcome="applied") == applied + 1)
+
+    # The same event delivered to billing once more is skipped by its inbox, and counted.
+    trace_id = response.headers["X-Trace-Id"]
+    eventually(lambda: otlp.trace(trace_id) and any(s.name == "UserRegistered create" for s in otlp.trace(trace_id)))
+    create = next(s for s in otlp.trace(trace_id) if s.name == "UserRegistered create")
+    from tests.support import aws
+
+    sqs = aws.client("sqs", endpoint=aws_endpoint, account="555555555555")
+    sqs.send_message(
+        QueueUrl=aws.queue_url(aws_endpoint, "billing"),
+        MessageBody=json.dumps({
+            "detail-type": "UserRegistered",
+            "source": "causeway.identity",
+            "detail": {
+                "metadata": {
+                    "eventId": create.attributes["messaging.message.id"],
+                    "schemaVersion": 1,
+                    "occurredAt": "2026-01-01T00:00:00Z",
+                    "producer": "identity",
+                    "account": "111111111111",
+                    "correlationId": str(uuid.uuid4()),
+                },
+                "data": {"userId": response.json()["id"], "email": email, "name": "M"},
+            },
+        }),
+    )
+    eventually(lambda: metric(billing, "causeway_events_consumed_total", event_type="UserRegistered", outcome="duplicate") == duplicates + 1)
+    assert metric(billing, "causeway_events_consumed_total", event_type="UserRegistered", outcome="applied") == applied + 1
+    assert metric(billing, "causeway_dead_letter_queue_depth") == 0
+    assert metric(identity, "causeway_outbox_backlog") == 0
+    assert metric(billing, "causeway_introspection_cache_total", result="miss") >= 0
+    assert metric(billing, "causeway_handler_duration_seconds_count", event_type="UserRegistered") >= applied + 1
+
+
+@pytest.mark.parametrize("service", ["identity", "orders", "platform"])
+def test_every_service_serves_metrics(api: Api, service: str):
+    response = httpx.get(f"{api.urls[service]}/metrics")
+    assert response.status_code == 200 and "causeway_introspection_cache_total" in response.text
