@@ -179,3 +179,15 @@ def test_metrics_count_what_happened(api: Api, otlp: Receiver, aws_endpoint: str
 def test_every_service_serves_metrics(api: Api, service: str):
     response = httpx.get(f"{api.urls[service]}/metrics")
     assert response.status_code == 200 and "causeway_introspection_cache_total" in response.text
+
+
+def test_logs_never_carry_secrets_or_tokens(api: Api, stack):
+    token = api.token("alice@example.com")
+    api.client("orders", token).get("/orders")  # a request that is logged and introspected
+    httpx.post(f"{api.urls['identity']}/oauth/introspect", data={"token": token}, auth=("orders", "orders-dev-secret"))
+    for log in (stack.data_dir / "logs").glob("*.log"):
+        if log.name == "localstack.log":
+            continue  # the emulator's own log, not ours
+        text = log.read_text(errors="replace")
+        assert token not in text, log.name
+        assert "dev-secret" not in text and "eyJ" not in text and "-password" not in text, log.name

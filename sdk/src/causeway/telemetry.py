@@ -8,6 +8,7 @@ is set. The standard OTEL_* variables are honoured by the exporter itself.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 from opentelemetry import trace
@@ -41,7 +42,8 @@ def resource_for(settings: Settings) -> Resource:
 
 def setup_tracing(settings: Settings) -> TracerProvider:
     provider = TracerProvider(resource=resource_for(settings))
-    if settings.otel_exporter_otlp_endpoint:
+    exporter = os.environ.get("OTEL_TRACES_EXPORTER", "otlp").strip().lower()
+    if settings.otel_exporter_otlp_endpoint and exporter != "none":
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))

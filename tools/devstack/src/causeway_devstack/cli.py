@@ -10,6 +10,7 @@ from pathlib import Path
 import typer
 
 from causeway_devstack import paths
+from causeway_devstack.jaeger import Jaeger
 from causeway_devstack.processes import port_is_free
 from causeway_devstack.stack import Stack, default_ports, installed_services, otlp_env
 
@@ -38,8 +39,14 @@ def up(
         typer.echo(f"ports already in use: {busy}. Is another `make dev` running?", err=True)
         raise typer.Exit(1)
     env = otlp_env()
-    if not env:
-        typer.echo("tracing: OTEL_EXPORTER_OTLP_ENDPOINT is not set, so trace export is off")
+    jaeger = None if env else Jaeger.on_path(data_dir / "logs" / "jaeger.log")
+    if jaeger:
+        env = {"OTEL_EXPORTER_OTLP_ENDPOINT": jaeger.otlp_endpoint}
+        typer.echo(f"tracing: exporting to the local jaeger binary, UI at {jaeger.ui_url}")
+    elif env:
+        typer.echo(f"tracing: exporting to {env['OTEL_EXPORTER_OTLP_ENDPOINT']}")
+    else:
+        typer.echo("tracing: no OTEL_EXPORTER_OTLP_ENDPOINT and no `jaeger` on PATH, so trace export is off")
     stack = Stack(data_dir=data_dir, localstack_port=localstack_port, ports=ports, env=env)
     stopping = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -47,6 +54,8 @@ def up(
     typer.echo("starting LocalStack and services ...")
     started = time.monotonic()
     try:
+        if jaeger:
+            jaeger.start()
         stack.start(names)
         typer.echo(f"ready in {time.monotonic() - started:.1f} s")
         _print_table(stack, names, data_dir)
@@ -54,6 +63,8 @@ def up(
     finally:
         typer.echo("\nstopping ...")
         stack.stop()
+        if jaeger:
+            jaeger.stop()
         typer.echo("stopped.")
 
 
