@@ -159,7 +159,7 @@ class OutboxRelay:
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stopping.set()
-        self._wake.set()
+        self._wake.set()  # ends any wait
         if self._thread:
             self._thread.join(timeout)
 
@@ -225,7 +225,9 @@ class OutboxRelay:
             self._wake.wait(self._idle_seconds)
 
     def _interruptible_sleep(self, seconds: float) -> None:
-        self._stopping.wait(seconds)
+        # A commit of new events (wake) or a stop cuts the backoff short.
+        self._wake.wait(seconds)
+        self._wake.clear()
 
     def _log_retry(self, state) -> None:
         error = state.outcome.exception()
