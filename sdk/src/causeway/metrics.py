@@ -50,13 +50,22 @@ class RuntimeCollector(Collector):
 
         consumed = CounterMetricFamily(
             "causeway_events_consumed",
-            "Delivered events by outcome: applied, duplicate (skipped by the inbox), failed, dead_lettered.",
+            "Delivered events by outcome: applied, duplicate (skipped by the inbox), failed, dead_lettered, "
+            "invalid (failed schema validation, dead-lettered at once).",
             labels=["event_type", "outcome"],
+        )
+        upcast = CounterMetricFamily(
+            "causeway_events_upcast",
+            "Delivered events upcast from an older schema version to their handler's.",
+            labels=["event_type", "from_version", "to_version"],
         )
         if runtime.consumer:
             for (event_type, outcome), n in runtime.consumer.stats.by_type.items():
                 consumed.add_metric([event_type, outcome], n)
+            for (event_type, from_version, to_version), n in runtime.consumer.stats.upcasts.items():
+                upcast.add_metric([event_type, str(from_version), str(to_version)], n)
         yield consumed
+        yield upcast
 
         cache = CounterMetricFamily("causeway_introspection_cache", "Token introspection cache lookups.", labels=["result"])
         cache.add_metric(["hit"], runtime.introspector.hits)

@@ -24,7 +24,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from tenacity import Retrying, stop_after_delay, wait_exponential
 
-from causeway import db, metrics, telemetry, web
+from causeway import db, metrics, schemas, telemetry, web
 from causeway import topology as topology_module
 from causeway.auth import Introspector
 from causeway.aws import AwsClients
@@ -49,7 +49,9 @@ class Runtime:
     sessions: sessionmaker[Session]
     aws: AwsClients
     introspector: Introspector
+    # Every outgoing event is checked against the schema version it declares (causeway.schemas).
     validate_outgoing: OutgoingValidator = accept_all
+    contracts: schemas.Catalogue | None = None
     relay: OutboxRelay | None = None
     consumer: QueueConsumer | None = None
     extras: dict = field(default_factory=dict)  # service-specific wiring (e.g. signing keys)
@@ -150,6 +152,8 @@ class Service:
         topology = topology_module.default()
         spec = topology.service(self.name)
         self._check_handlers(spec)
+        contracts = schemas.default()
+        self._check_contracts(spec, contracts)
         engine = db.create_db_engine(settings.database_url or "")
         db.migrate(engine, service_versions=self.migrations, metadata=self.metadata)
         return Runtime(
@@ -165,6 +169,8 @@ class Service:
                 client_secret=settings.client_secret.get_secret_value() if settings.client_secret else "",
                 cache_seconds=settings.auth_cache_seconds,
             ),
+            validate_outgoing=contracts.outgoing_validator(),
+            contracts=contracts,
         )
 
     def _start(self, settings: Settings, provider) -> Runtime:
@@ -203,6 +209,7 @@ class Service:
             units_of_work=runtime.unit_of_work,
             wait_seconds=runtime.settings.consumer_wait_seconds,
             retry_base_seconds=runtime.settings.consumer_retry_base_seconds,
+            contracts=runtime.contracts,
         )
 
     def _stop(self, runtime: Runtime) -> None:
@@ -220,6 +227,20 @@ class Service:
                 f"{self.name}: the topology routes {sorted(declared - handled)} without a handler, "
                 f"handlers exist for {sorted(handled - declared)} that are not routed"
             )
+
+    def _check_contracts(self, spec: ServiceSpec, contracts: schemas.Catalogue) -> None:
+        """Every event this service publishes or handles has a schema, in the version its handler reads."""
+        problems = [
+            f"no schema for {event_type} (add causeway/schemas/{event_type}/v1.schema.json)"
+            for event_type in sorted(set(spec.publishes) | set(spec.subscribes))
+            if not contracts.versions(event_type)
+        ]
+        for event_type in sorted(spec.subscribes):
+            wanted = self.handlers.version(event_type)
+            if contracts.versions(event_type) and wanted not in contracts.versions(event_type):
+                problems.append(f"the {event_type} handler is written for v{wanted}, which has no schema")
+        if problems:
+            raise RuntimeError(f"{self.name}: " + "; ".join(problems))
 
 
 # -- dependencies for views ---------------------------------------------------------

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from causeway import db
+from causeway import db, schemas
 from causeway.errors import NotFound, Unprocessable
 from causeway.messaging.models import OutboxMessage
 from causeway.uow import UnitOfWork
@@ -27,7 +27,9 @@ def new_uow(tmp_path):
     engine = db.create_db_engine(f"sqlite:///{tmp_path / 'billing.db'}")
     db.migrate(engine, service_versions=MIGRATIONS, metadata=Base.metadata)
     sessions = db.session_factory(engine)
-    yield lambda: UnitOfWork(sessions=sessions, producer="billing", account="555555555555")
+    # Every event is checked against its contract schema, as the running service does.
+    validate = schemas.default().outgoing_validator()
+    yield lambda: UnitOfWork(sessions=sessions, producer="billing", account="555555555555", validate=validate)
     engine.dispose()
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from causeway import db
+from causeway import db, schemas
 from causeway.errors import Conflict, Unprocessable
 from causeway.messaging.models import OutboxMessage
 from causeway.uow import UnitOfWork
@@ -23,7 +23,9 @@ def new_uow(tmp_path):
     engine = db.create_db_engine(f"sqlite:///{tmp_path / 'subscriptions.db'}")
     db.migrate(engine, service_versions=MIGRATIONS, metadata=Base.metadata)
     sessions = db.session_factory(engine)
-    yield lambda: UnitOfWork(sessions=sessions, producer="subscriptions", account="666666666666")
+    # Every event is checked against its contract schema, as the running service does.
+    validate = schemas.default().outgoing_validator()
+    yield lambda: UnitOfWork(sessions=sessions, producer="subscriptions", account="666666666666", validate=validate)
     engine.dispose()
 
 

@@ -7,6 +7,14 @@ that raises leaves the message on the queue; it comes back after a backoff
 and, after the queue's maxReceiveCount, the redrive policy moves it to the
 dead-letter queue. A message that is not a Causeway event at all can never
 succeed, so it goes to the dead-letter queue at once, with the reason.
+
+With a schema catalogue (`contracts`, as every service has), an event's data
+is first validated against the schema version its envelope declares and
+brought to the version its handler is written for (upcast when older; a
+newer one must also be valid in the handler's version). An event that fails
+that, or names an unknown version, can never succeed either: it goes to the
+dead-letter queue at once with the validation errors (outcome `invalid`),
+before the inbox or the handler see it.
 """
 
 from __future__ import annotations
@@ -14,11 +22,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from opentelemetry import trace
 from sqlalchemy.exc import IntegrityError
@@ -30,28 +39,45 @@ from causeway.messaging.envelope import Event, InvalidEnvelope, from_sqs_body
 from causeway.messaging.models import InboxRecord
 from causeway.uow import UnitOfWork, UnitOfWorkFactory
 
+if TYPE_CHECKING:
+    from causeway.schemas import Catalogue
+
 log = logging.getLogger("causeway.consumer")
 
 Handler = Callable[[Event, UnitOfWork], None]
 
 
 class HandlerRegistry:
-    """Event handlers of one service, by event type."""
+    """Event handlers of one service, by event type, each written for one schema version."""
 
     def __init__(self) -> None:
         self._handlers: dict[str, Handler] = {}
+        self._versions: dict[str, int] = {}
 
-    def on(self, event_type: str) -> Callable[[Handler], Handler]:
+    def on(self, event_type: str, *, version: int = 1) -> Callable[[Handler], Handler]:
+        """Register a handler of `event_type` whose `event.data` is in schema `version`.
+
+        Older events reach it upcast to `version`, newer ones as they are when
+        they are also valid in `version`.
+        """
+        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+            raise ValueError(f"schema version of the {event_type} handler must be a positive integer, not {version!r}")
+
         def register(handler: Handler) -> Handler:
             if event_type in self._handlers:
                 raise ValueError(f"a handler for {event_type} is already registered")
             self._handlers[event_type] = handler
+            self._versions[event_type] = version
             return handler
 
         return register
 
     def get(self, event_type: str) -> Handler | None:
         return self._handlers.get(event_type)
+
+    def version(self, event_type: str) -> int:
+        """The schema version the handler of `event_type` is written for."""
+        return self._versions.get(event_type, 1)
 
     @property
     def event_types(self) -> frozenset[str]:
@@ -63,6 +89,7 @@ class Outcome(str, Enum):
     duplicate = "duplicate"
     failed = "failed"
     dead_lettered = "dead_lettered"
+    invalid = "invalid"  # failed schema validation: dead-lettered at once
 
 
 @dataclass
@@ -70,6 +97,8 @@ class ConsumerStats:
     """What this consumer did, by event type and outcome (exported at /metrics)."""
 
     by_type: Counter[tuple[str, str]] = field(default_factory=Counter)
+    # (event type, from version, to version) of every event upcast for its handler
+    upcasts: Counter[tuple[str, int, int]] = field(default_factory=Counter)
 
     def count(self, event_type: str, outcome: Outcome) -> None:
         self.by_type[(event_type, outcome.value)] += 1
@@ -93,6 +122,10 @@ class ConsumerStats:
     def dead_lettered(self) -> int:
         return self.total(Outcome.dead_lettered)
 
+    @property
+    def invalid(self) -> int:
+        return self.total(Outcome.invalid)
+
 
 class QueueConsumer:
     def __init__(
@@ -106,6 +139,7 @@ class QueueConsumer:
         wait_seconds: int = 20,
         retry_base_seconds: float = 1.0,
         max_retry_seconds: int = 300,
+        contracts: Catalogue | None = None,
     ) -> None:
         self._sqs = sqs
         self._queue_url = queue_url
@@ -115,6 +149,7 @@ class QueueConsumer:
         self._wait_seconds = wait_seconds
         self._retry_base = retry_base_seconds
         self._max_retry = max_retry_seconds
+        self._contracts = contracts  # None: data is handed over unchecked
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self.stats = ConsumerStats()
@@ -170,6 +205,14 @@ class QueueConsumer:
             queue=self._queue_url.rsplit("/", 1)[-1],
             producer=event.metadata.producer,
         ) as span:
+            if self._contracts is not None:
+                try:
+                    event = self._conform(event, self._contracts)
+                except Exception as error:  # SchemaError, or anything a broken upcaster raises
+                    span.set_status(trace.StatusCode.ERROR, str(error)[:200])
+                    span.set_attribute("causeway.outcome", Outcome.invalid.value)
+                    reason = str(error) or error.__class__.__name__
+                    return self._finish(message, event.type, self._dead_letter(message, reason, Outcome.invalid))
             started = time.perf_counter()
             try:
                 outcome = self._apply(event, handler)
@@ -184,6 +227,14 @@ class QueueConsumer:
                 metrics.HANDLER_SECONDS.labels(event.type).observe(time.perf_counter() - started)
             span.set_attribute("causeway.outcome", outcome.value)
             return self._finish(message, event.type, outcome)
+
+    def _conform(self, event: Event, contracts: Catalogue) -> Event:
+        """The event with its data in the version its handler is written for."""
+        declared, wanted = event.metadata.schema_version, self._registry.version(event.type)
+        data = contracts.conform(event.type, declared, event.data, wanted)
+        if declared < wanted:
+            self.stats.upcasts[(event.type, declared, wanted)] += 1
+        return event if data is event.data else event.model_copy(update={"data": data})
 
     def _apply(self, event: Event, handler: Handler) -> Outcome:
         context = message_context.MessageContext(
@@ -234,11 +285,14 @@ class QueueConsumer:
             return None
         return int(attributes["ApproximateNumberOfMessages"])
 
-    def _dead_letter(self, message: dict, reason: str) -> Outcome:
-        log.error("dead-lettering message %s: %s", message.get("MessageId"), reason)
+    def _dead_letter(self, message: dict, reason: str, outcome: Outcome = Outcome.dead_lettered) -> Outcome:
+        log.error("dead-lettering message %s (%s): %s", message.get("MessageId"), outcome.value, reason)
         self._sqs.send_message(
             QueueUrl=self._dead_letter_url,
             MessageBody=message["Body"],
-            MessageAttributes={"causeway-error": {"DataType": "String", "StringValue": reason[:1000]}},
+            MessageAttributes={
+                "causeway-error": {"DataType": "String", "StringValue": reason[:1000]},
+                "causeway-outcome": {"DataType": "String", "StringValue": outcome.value},
+            },
         )
-        return Outcome.dead_lettered
+        return outcome

@@ -20,7 +20,7 @@ def open_wallet(event: Event, uow: UnitOfWork) -> None:
     service.open_wallet(uow, customer_id=event.data["userId"])
 
 
-@handlers.on("OrderPlaced")
+@handlers.on("OrderPlaced", version=2)  # v1 events arrive upcast (channel "web")
 def remember_order(event: Event, uow: UnitOfWork) -> None:
     data = event.data
     service.remember_order(

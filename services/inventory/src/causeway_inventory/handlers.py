@@ -14,7 +14,7 @@ from causeway_inventory import service
 handlers = HandlerRegistry()
 
 
-@handlers.on("OrderPlaced")
+@handlers.on("OrderPlaced", version=2)  # v1 events arrive upcast (channel "web")
 def reserve_stock(event: Event, uow: UnitOfWork) -> None:
     data = event.data
     service.reserve(uow, order_id=data["orderId"], customer_id=data["customerId"], items=data["items"])

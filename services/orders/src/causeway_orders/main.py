@@ -9,6 +9,7 @@ from causeway.service import Service
 from causeway_orders import views
 from causeway_orders.handlers import handlers
 from causeway_orders.models import Base
+from causeway_orders.settings import OrdersSettings
 
 service = Service(
     name="orders",
@@ -17,4 +18,5 @@ service = Service(
     handlers=handlers,
     metadata=Base.metadata,
     migrations=Path(__file__).parent / "migrations" / "versions",
+    settings_class=OrdersSettings,
 )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from causeway.db import UtcDateTime, new_metadata
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -38,6 +38,8 @@ class Order(Base):
     currency: Mapped[str] = mapped_column(String(3))
     plan: Mapped[str] = mapped_column(String(20))  # the plan the discount was computed for
     cancellation_reason: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    channel: Mapped[str] = mapped_column(String(16), default="web")  # web | mobile | api
+    shipping_address: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 

@@ -41,11 +41,27 @@ def price_items(uow: UnitOfWork, *, customer_id: str, items: Iterable[tuple[str,
         raise Unprocessable(str(error), code=error.code, details=error.details) from None
 
 
-def place_order(uow: UnitOfWork, *, customer_id: str, items: Iterable[tuple[str, int]]) -> Order:
+DEFAULT_CHANNEL = "web"
+ORDER_PLACED_VERSIONS = (1, 2)
+
+
+def place_order(
+    uow: UnitOfWork,
+    *,
+    customer_id: str,
+    items: Iterable[tuple[str, int]],
+    channel: str = DEFAULT_CHANNEL,
+    shipping_address: dict | None = None,
+    event_version: int = 2,
+) -> Order:
     """Price the items (see `price_items`), store the order and emit OrderPlaced.
 
+    `event_version` is the OrderPlaced schema version to emit: v1 has no
+    channel or shipping address (consumers upcast it with channel `web`).
     Raises Unprocessable before anything is written when the order cannot be priced.
     """
+    if event_version not in ORDER_PLACED_VERSIONS:
+        raise ValueError(f"orders emits OrderPlaced v1 or v2, not v{event_version}")
     quote = price_items(uow, customer_id=customer_id, items=items)
     now = datetime.now(UTC)
     order = Order(
@@ -58,6 +74,8 @@ def place_order(uow: UnitOfWork, *, customer_id: str, items: Iterable[tuple[str,
         currency=quote.currency,
         plan=quote.plan,
         cancellation_reason=None,
+        channel=channel,
+        shipping_address=shipping_address,
         created_at=now,
         updated_at=now,
         lines=[
@@ -67,22 +85,28 @@ def place_order(uow: UnitOfWork, *, customer_id: str, items: Iterable[tuple[str,
     )
     uow.session.add(order)
     uow.publish(
-        "OrderPlaced",
-        {
-            "orderId": order.id,
-            "customerId": customer_id,
-            "items": [
-                {"sku": line.sku, "quantity": line.quantity, "unitPrice": line.unit_price} for line in quote.lines
-            ],
-            "subtotal": quote.subtotal,
-            "discount": quote.discount,
-            "total": quote.total,
-            "currency": quote.currency,
-            "plan": quote.plan,
-        },
-        aggregate_id=order.id,
+        "OrderPlaced", order_placed_data(order, event_version), aggregate_id=order.id, schema_version=event_version
     )
     return order
+
+
+def order_placed_data(order: Order, version: int) -> dict:
+    """OrderPlaced's data in schema `version` (see causeway/schemas/OrderPlaced)."""
+    data: dict = {
+        "orderId": order.id,
+        "customerId": order.customer_id,
+        "items": [{"sku": line.sku, "quantity": line.quantity, "unitPrice": line.unit_price} for line in order.lines],
+        "subtotal": order.subtotal,
+        "discount": order.discount,
+        "total": order.total,
+        "currency": order.currency,
+        "plan": order.plan,
+    }
+    if version >= 2:
+        data["channel"] = order.channel
+        if order.shipping_address:
+            data["shippingAddress"] = order.shipping_address
+    return data
 
 
 def get_order(uow: UnitOfWork, *, order_id: str) -> Order | None:

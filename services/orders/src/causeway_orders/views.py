@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from causeway.auth import CUSTOMER_SCOPE, Principal, authenticated, require_scope
 from causeway.errors import NotFound
-from causeway.service import unit_of_work
+from causeway.service import Runtime, get_runtime, unit_of_work
 from causeway.uow import UnitOfWork
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
@@ -37,17 +37,42 @@ class ItemIn(CamelModel):
     quantity: int = Field(ge=1, le=service.MAX_QUANTITY, strict=True)
 
 
+Channel = Literal["web", "mobile", "api"]
+
+
+class AddressIn(CamelModel):
+    """A shipping address, as OrderPlaced v2 carries it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    line1: str = Field(min_length=1, max_length=200, description="Street and number")
+    line2: str | None = Field(default=None, max_length=200, description="Flat, floor, building")
+    city: str = Field(min_length=1, max_length=100)
+    postal_code: str | None = Field(default=None, max_length=20)
+    country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 code, e.g. PT")
+
+
 class OrderIn(CamelModel):
     # Prices are never taken from the client: they come from the catalogue cache.
     model_config = ConfigDict(extra="forbid")
 
     items: list[ItemIn] = Field(min_length=1, max_length=MAX_LINES)
+    channel: Channel = Field(default="web", description="Where the order is placed: web, mobile or api")
+    shipping_address: AddressIn | None = Field(default=None, description="Where to ship it (optional)")
 
 
 class LineOut(CamelModel):
     sku: str
     quantity: int
     unit_price: int
+
+
+class AddressOut(CamelModel):
+    line1: str
+    line2: str | None = None
+    city: str
+    postal_code: str | None = None
+    country: str
 
 
 class OrderOut(CamelModel):
@@ -61,6 +86,8 @@ class OrderOut(CamelModel):
     currency: str
     plan: str
     cancellation_reason: str | None
+    channel: Channel
+    shipping_address: AddressOut | None
     created_at: datetime
     updated_at: datetime
 
@@ -77,6 +104,8 @@ def _out(order: Order) -> dict:
         currency=order.currency,
         plan=order.plan,
         cancellation_reason=order.cancellation_reason,
+        channel=order.channel,  # type: ignore[arg-type]
+        shipping_address=AddressOut.model_validate(order.shipping_address) if order.shipping_address else None,
         created_at=order.created_at,
         updated_at=order.updated_at,
     ).model_dump(mode="json", by_alias=True)
@@ -118,9 +147,16 @@ def place_order(
     body: OrderIn,
     principal: Customer,
     uow: Uow,
+    runtime: Runtime = Depends(get_runtime),
 ) -> dict:
+    address = body.shipping_address.model_dump(by_alias=True, exclude_none=True) if body.shipping_address else None
     order = service.place_order(
-        uow, customer_id=principal.sub, items=[(item.sku, item.quantity) for item in body.items]
+        uow,
+        customer_id=principal.sub,
+        items=[(item.sku, item.quantity) for item in body.items],
+        channel=body.channel,
+        shipping_address=address,
+        event_version=runtime.settings.order_placed_version,  # type: ignore[attr-defined]
     )
     uow.commit()
     return _out(order)
