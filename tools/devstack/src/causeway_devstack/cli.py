@@ -7,75 +7,74 @@ import threading
 import time
 from pathlib import Path
 
-import typer
+import click
 
 from causeway_devstack import paths
 from causeway_devstack.jaeger import Jaeger
 from causeway_devstack.processes import port_is_free
 from causeway_devstack.stack import Stack, default_ports, installed_services, otlp_env
 
-app = typer.Typer(add_completion=False, help="Causeway in host mode: LocalStack + every service.")
 
 LOCALSTACK_PORT = 4566
 
 
-@app.callback()
-def main() -> None:
-    """Causeway in host mode."""
+@click.group()
+def app() -> None:
+    """Causeway in host mode: LocalStack + every service."""
 
 
 @app.command()
-def up(
-    data_dir: Path = typer.Option(Path("data"), help="Git-ignored folder for databases and logs."),
-    localstack_port: int = typer.Option(LOCALSTACK_PORT, help="LocalStack's port."),
-    port_offset: int = typer.Option(0, help="Added to every service's port (to run beside another stack)."),
-) -> None:
+@click.option("--data-dir", type=click.Path(path_type=Path), default=Path("data"),
+              help="Git-ignored folder for databases and logs.")
+@click.option("--localstack-port", type=int, default=LOCALSTACK_PORT, help="LocalStack's port.")
+@click.option("--port-offset", type=int, default=0, help="Added to every service's port (to run beside another stack).")
+def up(data_dir: Path, localstack_port: int, port_offset: int) -> None:
     """Start LocalStack and every service, print their URLs, stop all on Ctrl-C."""
     data_dir = (paths.repo_root() / data_dir).resolve()
     ports = {name: port + port_offset for name, port in default_ports().items()}
     names = installed_services()
     busy = [p for p in [localstack_port, *(ports[n] for n in names)] if not port_is_free(p)]
     if busy:
-        typer.echo(f"ports already in use: {busy}. Is another `make dev` running?", err=True)
-        raise typer.Exit(1)
+        click.echo(f"ports already in use: {busy}. Is another `make dev` running?", err=True)
+        raise SystemExit(1)
     env = otlp_env()
     jaeger = None if env else Jaeger.on_path(data_dir / "logs" / "jaeger.log")
     if jaeger:
         env = {"OTEL_EXPORTER_OTLP_ENDPOINT": jaeger.otlp_endpoint}
-        typer.echo(f"tracing: exporting to the local jaeger binary, UI at {jaeger.ui_url}")
+        click.echo(f"tracing: exporting to the local jaeger binary, UI at {jaeger.ui_url}")
     elif env:
-        typer.echo(f"tracing: exporting to {env['OTEL_EXPORTER_OTLP_ENDPOINT']}")
+        click.echo(f"tracing: exporting to {env['OTEL_EXPORTER_OTLP_ENDPOINT']}")
     else:
-        typer.echo("tracing: no OTEL_EXPORTER_OTLP_ENDPOINT and no `jaeger` on PATH, so trace export is off")
+        click.echo("tracing: no OTEL_EXPORTER_OTLP_ENDPOINT and no `jaeger` on PATH, so trace export is off")
     stack = Stack(data_dir=data_dir, localstack_port=localstack_port, ports=ports, env=env)
     stopping = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopping.set())
-    typer.echo("starting LocalStack and services ...")
+    click.echo("starting LocalStack and services ...")
     started = time.monotonic()
     try:
         if jaeger:
             jaeger.start()
         stack.start(names)
-        typer.echo(f"ready in {time.monotonic() - started:.1f} s")
+        click.echo(f"ready in {time.monotonic() - started:.1f} s")
         _print_table(stack, names, data_dir)
         stopping.wait()
     finally:
-        typer.echo("\nstopping ...")
+        click.echo("\nstopping ...")
         stack.stop()
         if jaeger:
             jaeger.stop()
-        typer.echo("stopped.")
+        click.echo("stopped.")
 
 
 def _print_table(stack: Stack, names: list[str], data_dir: Path) -> None:
     rows = [("localstack", stack.localstack.url, "-")]
     rows += [(n, stack.url(n), f"{stack.url(n)}/docs") for n in names]
     width = max(len(r[1]) for r in rows)
-    typer.echo("\n" + "service".ljust(14) + "url".ljust(width + 2) + "api docs")
+    click.echo("\n" + "service".ljust(14) + "url".ljust(width + 2) + "api docs")
     for name, url, docs in rows:
-        typer.echo(name.ljust(14) + url.ljust(width + 2) + docs)
-    typer.echo(f"\nlogs: {data_dir / 'logs'}   Ctrl-C stops everything.")
+        click.echo(name.ljust(14) + url.ljust(width + 2) + docs)
+    click.echo(f"\nlogs: {data_dir / 'logs'}   Ctrl-C stops everything.")
 
 
 if __name__ == "__main__":

@@ -14,14 +14,10 @@ from causeway import topology as topology_module
 from causeway_devstack.localstack import LocalStack
 from causeway_devstack.processes import ReadyWhen, open_log
 
-FIRST = ("identity",)  # everyone else checks identity in /readyz
-
-
 def installed_services() -> list[str]:
-    """Services that exist, in start order: identity first, then topology order."""
+    """Services that exist, in topology order."""
     names = {ep.name for ep in entry_points(group="causeway.services")}
-    ordered = [n for n in topology_module.default().services if n in names]
-    return sorted(ordered, key=lambda n: n not in FIRST)
+    return [n for n in topology_module.default().services if n in names]
 
 
 @dataclass
@@ -79,25 +75,45 @@ class Stack:
         return {**env, **self.env}
 
     def start(self, names: list[str] | None = None) -> None:
+        """Start LocalStack and every service at once, and wait until all are ready.
+
+        Nothing waits for anything else to begin: a service imports, migrates
+        and seeds while LocalStack boots, then finds its queues once they are
+        provisioned; readiness checks (LocalStack's init hooks, each /readyz,
+        which includes identity) say when the whole stack is up.
+        """
         names = names or installed_services()
-        self.localstack.start()
         try:
-            for name in [n for n in names if n in FIRST]:
-                self.start_service(name)
-            with ThreadPoolExecutor(max_workers=8) as pool:
-                list(pool.map(self.start_service, [n for n in names if n not in FIRST]))
+            with ThreadPoolExecutor(max_workers=len(names) + 1) as pool:
+                futures = [pool.submit(self.localstack.start)]
+                futures += [pool.submit(self.start_service, name) for name in names]
+                for future in futures:
+                    future.result()
         except BaseException:
             self.stop()
             raise
 
-    def start_service(self, name: str, timeout: float = 60) -> RunningService:
-        log_file = self.data_dir / "logs" / f"{name}.log"
+    def start_service(
+        self,
+        name: str,
+        timeout: float = 60,
+        *,
+        instance: str | None = None,
+        port: int | None = None,
+        env: dict[str, str] | None = None,
+    ) -> RunningService:
+        """Start a service; with `instance`, one more process of it (own port, log and env; same database)."""
+        key = instance or name
+        port = port or self.ports[name]
+        url = f"http://localhost:{port}"
+        log_file = self.data_dir / "logs" / f"{key}.log"
+        envvars = {**self.service_env(name), "PORT": str(port), "PUBLIC_URL": url, **(env or {})}
         executor = ReadyWhen(
             [sys.executable, "-m", "causeway.serve", name],
-            f"{self.url(name)}/readyz",
+            f"{url}/readyz",
             ready=lambda r: r.status_code == 200,
             log=open_log(log_file),
-            envvars=self.service_env(name),
+            envvars=envvars,
             timeout=timeout,
             cwd=str(self.data_dir),
         )
@@ -105,9 +121,9 @@ class Stack:
             executor.start()
         except Exception as error:
             executor.stop()
-            raise RuntimeError(f"{name} did not become ready; see {log_file}:\n{_tail(log_file)}") from error
-        self.services[name] = RunningService(name, self.ports[name], log_file, executor)
-        return self.services[name]
+            raise RuntimeError(f"{key} did not become ready; see {log_file}:\n{_tail(log_file)}") from error
+        self.services[key] = RunningService(key, port, log_file, executor)
+        return self.services[key]
 
     def stop_service(self, name: str) -> None:
         running = self.services.pop(name, None)
