@@ -338,6 +338,9 @@ def _infrastructure_problems(compose: dict, contract: dict) -> list[str]:
     for volume in ("./localstack-init:/etc/localstack/init", f"./sdk/src:{sdk_path}"):
         if volume not in volumes:
             found.append(f"localstack: volume {volume} missing (the provisioning hook and the SDK it imports)")
+    state = [v.split(":")[0] for v in volumes if v.endswith(":/var/lib/localstack")]
+    if len(state) != 1 or state[0] not in (compose.get("volumes") or {}):
+        found.append(f"localstack: /var/lib/localstack must be a named volume (or `down -v` leaves one), got {state}")
     ports = [interpolate(p) for p in localstack.get("ports") or []]
     if contract.get("localstack", (None, []))[1] != [4566] or ports != ["127.0.0.1:4566:4566"]:
         found.append(f"localstack: ports {localstack.get('ports')}, contract {contract.get('localstack')}")

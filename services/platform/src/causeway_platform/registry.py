@@ -34,6 +34,7 @@ log = logging.getLogger("causeway.platform.registry")
 LATEST = "latest"
 SUBJECT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9._-]{0,199}$")
 MAX_SCHEMA_BYTES = 256 * 1024
+MAX_SCHEMA_DEPTH = 64  # JSON nesting; far beyond any event schema, well within recursion limits
 SOURCE_REPOSITORY = "repository"
 SOURCE_API = "api"
 
@@ -158,6 +159,20 @@ def all_versions(session: Session) -> dict[str, list[VersionView]]:
 # -- writing -----------------------------------------------------------------------------
 
 
+def _depth(value: Any) -> int:
+    """How deeply `value` nests (iteratively: a hostile document cannot exhaust the stack here)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        current, level = stack.pop()
+        if isinstance(current, dict | list):
+            deepest = max(deepest, level)
+            if level > MAX_SCHEMA_DEPTH:
+                return level
+            children = current.values() if isinstance(current, dict) else current
+            stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
 def _default_mode(subject: str, catalogue: schemas.Catalogue) -> Mode:
     return catalogue.compatibility(subject)
 
@@ -188,6 +203,8 @@ def register(
     `incompatible` and `details` listing what breaks, each naming the field.
     """
     check_subject_name(subject)
+    if _depth(schema) > MAX_SCHEMA_DEPTH:
+        raise Unprocessable(f"a schema nests at most {MAX_SCHEMA_DEPTH} levels", code="invalid_schema")
     if len(canonical(schema).encode()) > MAX_SCHEMA_BYTES:
         raise Unprocessable(f"a schema is at most {MAX_SCHEMA_BYTES // 1024} KiB", code="invalid_schema")
     problems = schemas.schema_problems(schema)

@@ -7,13 +7,14 @@ from typing import Annotated, Any
 
 from causeway import schemas
 from causeway.auth import Principal, require_admin
-from causeway.errors import Unprocessable
+from causeway.errors import Conflict, Unprocessable
 from causeway.schemas.compatibility import Mode
 from causeway.service import Runtime, get_runtime, unit_of_work
 from causeway.uow import UnitOfWork
 from fastapi import APIRouter, Depends, Response
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import IntegrityError
 
 from causeway_platform import catalog, registry
 
@@ -65,7 +66,7 @@ class RegisterIn(BaseModel):
             return self.schema_
         try:
             parsed = json.loads(self.schema_)
-        except ValueError as error:
+        except (ValueError, RecursionError) as error:
             raise Unprocessable(f"schema is not valid JSON: {error}", code="invalid_schema") from None
         if not isinstance(parsed, dict):
             raise Unprocessable("a schema must be a JSON object", code="invalid_schema")
@@ -131,8 +132,12 @@ def register_version(
     runtime: Runtime = Depends(get_runtime),
 ) -> dict:
     schema = body.parsed()
-    registration = registry.register(uow.session, event_type, schema, catalogue=_catalogue(runtime))
-    uow.commit()
+    try:
+        registration = registry.register(uow.session, event_type, schema, catalogue=_catalogue(runtime))
+        uow.commit()
+    except IntegrityError:  # another registration of this subject committed first
+        uow.rollback()
+        raise Conflict("the subject changed while registering; try again", code="concurrent_change") from None
     if not registration.created:
         response.status_code = 200
     return {"subject": event_type, "version": registration.version}
@@ -146,8 +151,12 @@ def get_compatibility(event_type: str, uow: Uow) -> dict:
 
 @schemas_router.put("/{event_type}/compatibility", summary="Set a subject's compatibility mode (admin)")
 def put_compatibility(event_type: str, body: ModeIn, _admin: Admin, uow: Uow, runtime: Runtime = Depends(get_runtime)):
-    mode = registry.set_mode(uow.session, event_type, body.parsed(), catalogue=_catalogue(runtime))
-    uow.commit()
+    try:
+        mode = registry.set_mode(uow.session, event_type, body.parsed(), catalogue=_catalogue(runtime))
+        uow.commit()
+    except IntegrityError:
+        uow.rollback()
+        raise Conflict("the subject changed meanwhile; try again", code="concurrent_change") from None
     return {"subject": event_type, "compatibility": mode.value, "mode": mode.value}
 
 
