@@ -62,9 +62,13 @@ class Provisioner:
 
     def run(self) -> Report:
         t = self.topology
-        self._bus(t.hub.account, t.hub_bus_name, t.hub_bus_policy())
+        self._bus(t.hub.account, t.hub_bus_name, policy=None)
         for spec in t.subscribers:
             self._subscriber(spec)
+        # Last: the central bus's policy lets producers in, so on AWS no event
+        # can reach the bus before every route exists (EventBridge accepts an
+        # event that no rule matches, and drops it).
+        self._bus(t.hub.account, t.hub_bus_name, policy=t.hub_bus_policy())
         return self.report
 
     def _subscriber(self, spec: ServiceSpec) -> None:
@@ -85,7 +89,7 @@ class Provisioner:
                 "Policy": json.dumps(t.queue_policy(spec)),
             },
         )
-        self._bus(spec.account, spec.bus_name, t.subscriber_bus_policy(spec))
+        self._bus(spec.account, spec.bus_name, policy=t.subscriber_bus_policy(spec))
         self._rule(
             account=t.hub.account,
             bus=t.hub_bus_name,
@@ -101,7 +105,7 @@ class Provisioner:
             target_arn=spec.queue_arn(),
         )
 
-    def _bus(self, account: str, name: str, policy: dict) -> None:
+    def _bus(self, account: str, name: str, *, policy: dict | None) -> None:
         events = self.clients("events", account)
         try:
             current = events.describe_event_bus(Name=name)
@@ -111,7 +115,7 @@ class Provisioner:
             events.create_event_bus(Name=name)
             self.report.changed(f"created bus {name} in {account}")
             current = {}
-        if _json_equal(current.get("Policy"), policy):
+        if policy is None or _json_equal(current.get("Policy"), policy):
             self.report.unchanged += 1
             return
         events.put_permission(EventBusName=name, Policy=json.dumps(policy))

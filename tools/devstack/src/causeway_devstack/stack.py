@@ -75,19 +75,17 @@ class Stack:
         return {**env, **self.env}
 
     def start(self, names: list[str] | None = None) -> None:
-        """Start LocalStack and every service at once, and wait until all are ready.
+        """Start LocalStack, then every service at once, and wait until all are ready.
 
-        Nothing waits for anything else to begin: a service imports, migrates
-        and seeds while LocalStack boots, then finds its queues once they are
-        provisioned; readiness checks (LocalStack's init hooks, each /readyz,
-        which includes identity) say when the whole stack is up.
+        LocalStack comes first and fully provisioned: an event put on the bus
+        before its rules exist would be accepted and dropped. The services then
+        start in parallel; each /readyz (which includes identity) says when.
         """
         names = names or installed_services()
         try:
-            with ThreadPoolExecutor(max_workers=len(names) + 1) as pool:
-                futures = [pool.submit(self.localstack.start)]
-                futures += [pool.submit(self.start_service, name) for name in names]
-                for future in futures:
+            self.localstack.start()
+            with ThreadPoolExecutor(max_workers=len(names)) as pool:
+                for future in [pool.submit(self.start_service, name) for name in names]:
                     future.result()
         except BaseException:
             self.stop()
