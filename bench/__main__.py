@@ -24,7 +24,7 @@ from causeway_devstack import paths
 from causeway_devstack.localstack import LocalStack
 from causeway_devstack.processes import free_port
 
-from bench import loadtool, report, stackphase
+from bench import experiments, loadtool, report, stackphase
 from bench.eventpath import EventPath
 
 STARTED = time.monotonic()
@@ -47,7 +47,7 @@ def event_phase(workdir: Path, args, profiler) -> dict:
     localstack = LocalStack(port=free_port(), root=root / "localstack", log_file=root / "localstack.log")
     progress("event path: starting a bare LocalStack (provisioned, no service running)")
     localstack.start()
-    path = EventPath(localstack.url, root)
+    path = EventPath(localstack.url, root, args.experiments)
     results: dict = {"saturation": [], "rate_20": [], "rate_50": []}
     try:
         path.start()
@@ -76,7 +76,7 @@ def event_phase(workdir: Path, args, profiler) -> dict:
 
 
 def stack_phase(workdir: Path, args, profiler) -> dict:
-    bench = stackphase.BenchStack(workdir / "stack")
+    bench = stackphase.BenchStack(workdir / "stack", args.experiments)
     results: dict = {}
     try:
         progress("stack: starting LocalStack and every service")
@@ -135,16 +135,20 @@ class Profiler:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="repetitions of every measurement (median, min, max)")
-    parser.add_argument("--events", type=int, default=600, help="events per saturation run")
-    parser.add_argument("--rate-seconds", type=float, default=10, help="length of a fixed-rate event run")
+    parser.add_argument("--events", type=int, default=500, help="events per saturation run")
+    parser.add_argument("--rate-seconds", type=float, default=8, help="length of a fixed-rate event run")
     parser.add_argument("--idle-seconds", type=float, default=60, help="idle window for the stack's CPU")
     parser.add_argument("--wrk-seconds", type=float, default=4, help="length of one wrk run")
-    parser.add_argument("--flow-seconds", type=float, default=10, help="length of one fixed-rate flow run")
-    parser.add_argument("--orders-burst", type=int, default=100, help="orders per saturation run")
+    parser.add_argument("--flow-seconds", type=float, default=8, help="length of one fixed-rate flow run")
+    parser.add_argument("--orders-burst", type=int, default=80, help="orders per saturation run")
     parser.add_argument("--only", choices=["events", "stack"], help="run one phase only")
     parser.add_argument("--quick", action="store_true", help="one short run of everything (development)")
     parser.add_argument("--profile", action="store_true", help="record py-spy profiles into results/profiles")
     parser.add_argument("--quiet-load", type=float, default=0, help="first wait (≤ 20 min) for load average below this")
+    parser.add_argument(
+        "--experiment", dest="experiments", type=experiments.parse, default=[],
+        help=f"proposed SDK changes to measure, comma-separated: {', '.join(experiments.KNOWN)}",
+    )
     parser.add_argument("--out", type=Path, default=None, help="results folder (default: <repo>/results)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs, databases)")
     args = parser.parse_args(argv)
@@ -185,12 +189,13 @@ def main(argv: list[str] | None = None) -> int:
     results["summary"] = summary
     table = report.table(results, summary)
     print(table)
-    name = f"bench-{stamp.strftime('%Y%m%dT%H%M%SZ')}"
+    name = f"bench-{stamp.strftime('%Y%m%dT%H%M%SZ')}" + ("-" + "-".join(args.experiments) if args.experiments else "")
     (out / f"{name}.json").write_text(json.dumps(_clean(results), indent=2, default=_json_default, allow_nan=False))
     (out / f"{name}.txt").write_text(table + "\n")
-    shutil.copyfile(out / f"{name}.json", out / "latest.json")
-    shutil.copyfile(out / f"{name}.txt", out / "latest.txt")
-    print(f"\nwritten: {out / (name + '.json')} (and latest.json, latest.txt)")
+    if not args.experiments:  # latest.* are the SDK as it is
+        shutil.copyfile(out / f"{name}.json", out / "latest.json")
+        shutil.copyfile(out / f"{name}.txt", out / "latest.txt")
+    print(f"\nwritten: {out / (name + '.json')}" + ("" if args.experiments else " (and latest.json, latest.txt)"))
     return 0
 
 

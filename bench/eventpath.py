@@ -177,8 +177,11 @@ def raw_consumer_main(conn, endpoint: str, log_file: str) -> None:
         conn.send(samples)
 
 
-def _service_wiring(name: str, endpoint: str, database: Path):
+def _service_wiring(name: str, endpoint: str, database: Path, experiments: list[str]):
     """Settings, database with the SDK's tables, tracing without export, JSON logs: as a service has them."""
+    from bench import experiments as proposed
+
+    proposed.apply(experiments)  # proposed SDK changes under measurement, if any (before anything is built)
     from causeway import db, schemas, telemetry
     from causeway.aws import AwsClients
     from causeway.config import Settings
@@ -195,7 +198,7 @@ def _service_wiring(name: str, endpoint: str, database: Path):
     return settings, engine, db.session_factory(engine), AwsClients(settings), schemas.default()
 
 
-def sdk_producer_main(conn, endpoint: str, log_file: str, database: str) -> None:
+def sdk_producer_main(conn, endpoint: str, log_file: str, database: str, experiments: list[str]) -> None:
     from causeway import topology as topology_module
     from causeway.messaging.models import OutboxMessage
     from causeway.messaging.relay import EventBridgePublisher, OutboxRelay
@@ -205,7 +208,7 @@ def sdk_producer_main(conn, endpoint: str, log_file: str, database: str) -> None
     _worker_logging(Path(log_file))
     topology = topology_module.default()
     spec = topology.service(PRODUCER)
-    settings, _engine, sessions, aws, contracts = _service_wiring(PRODUCER, endpoint, Path(database))
+    settings, _engine, sessions, aws, contracts = _service_wiring(PRODUCER, endpoint, Path(database), experiments)
     relay = OutboxRelay(
         sessions=sessions,
         publisher=EventBridgePublisher(aws.events(), bus_arn=topology.hub_bus_arn, source=spec.source),
@@ -240,7 +243,7 @@ def sdk_producer_main(conn, endpoint: str, log_file: str, database: str) -> None
     relay.stop()
 
 
-def sdk_consumer_main(conn, endpoint: str, log_file: str, database: str) -> None:
+def sdk_consumer_main(conn, endpoint: str, log_file: str, database: str, experiments: list[str]) -> None:
     from causeway import topology as topology_module
     from causeway.messaging.consumer import HandlerRegistry, QueueConsumer
     from causeway.uow import UnitOfWork
@@ -249,7 +252,7 @@ def sdk_consumer_main(conn, endpoint: str, log_file: str, database: str) -> None
     _worker_logging(Path(log_file))
     topology = topology_module.default()
     spec = topology.service(CONSUMER)
-    settings, engine, sessions, aws, contracts = _service_wiring(CONSUMER, endpoint, Path(database))
+    settings, engine, sessions, aws, contracts = _service_wiring(CONSUMER, endpoint, Path(database), experiments)
     metadata = MetaData()
     effects = Table(
         "bench_effects", metadata,
@@ -328,10 +331,11 @@ class Worker:
 
 
 class EventPath:
-    def __init__(self, endpoint: str, workdir: Path) -> None:
+    def __init__(self, endpoint: str, workdir: Path, experiments: list[str] | None = None) -> None:
         check_route()
         self.endpoint = endpoint
         self.workdir = workdir
+        self.experiments = experiments or []
         self.workers: dict[str, Worker] = {}
 
     def start(self) -> None:
@@ -339,8 +343,8 @@ class EventPath:
         targets = {
             "raw-producer": (raw_producer_main, ()),
             "raw-consumer": (raw_consumer_main, ()),
-            "sdk-producer": (sdk_producer_main, (str(self.workdir / "producer.db"),)),
-            "sdk-consumer": (sdk_consumer_main, (str(self.workdir / "consumer.db"),)),
+            "sdk-producer": (sdk_producer_main, (str(self.workdir / "producer.db"), self.experiments)),
+            "sdk-consumer": (sdk_consumer_main, (str(self.workdir / "consumer.db"), self.experiments)),
         }
         for name, (target, extra) in targets.items():
             parent, child = ctx.Pipe()

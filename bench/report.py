@@ -189,6 +189,11 @@ def table(results: dict, s: dict) -> str:
         f"{results['settings']['runs']} run(s), {results['duration_s'] / 60:.1f} min",
         "every figure: median [min–max] over runs; every ratio: per pair within a run, then the median",
     ]
+    if results["settings"].get("experiments"):
+        lines.append(
+            "EXPERIMENT: the SDK ran with proposed changes applied in memory: "
+            + ", ".join(results["settings"]["experiments"]) + " (bench/experiments.py)"
+        )
     if "events" in s:
         e = s["events"]
         lines += ["", "1. Event path: StockReserved, inventory → causeway-bus → causeway-billing → billing-events"]

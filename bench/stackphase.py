@@ -29,8 +29,9 @@ INTROSPECTING_CLIENT = ("orders", "orders-dev-secret")
 class BenchStack:
     """One stack (LocalStack + every service) that the bench starts, restarts and stops itself."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, experiments: list[str] | None = None) -> None:
         self.workdir = workdir
+        self.experiments = experiments or []
         self.names = installed_services()
         self.ports = {name: free_port() for name in self.names}
         self.localstack_port = free_port()
@@ -39,6 +40,10 @@ class BenchStack:
     def _new(self) -> Stack:
         # As `make dev`: CAUSEWAY_ENV=dev (seeded users, dev secrets), default timings; trace export off.
         env = {"OTEL_EXPORTER_OTLP_ENDPOINT": "", "OTEL_TRACES_EXPORTER": "none"}
+        if self.experiments:  # proposed SDK changes, loaded by bench/sitecustomize in each service
+            root = Path(__file__).resolve().parents[1]
+            env["PYTHONPATH"] = f"{root / 'bench' / 'sitecustomize'}:{root}"
+            env["BENCH_EXPERIMENTS"] = ",".join(self.experiments)
         return Stack(
             data_dir=self.workdir, localstack_port=self.localstack_port, ports=self.ports, environment="dev", env=env
         )
@@ -84,9 +89,18 @@ def warm_starts(bench: BenchStack, runs: int, progress) -> dict:
         bench.stop()
         warm.append(bench.start())
         # CPU seconds every process of the stack spent getting there (imports, migrations, LocalStack's boot).
-        cpu.append(sum(bench.processes().snapshot().cpu.values()))
+        snapshot = bench.processes().snapshot()
+        cpu.append(sum(snapshot.cpu.values()))
+        by_component: dict[str, float] = {}
+        for pid, seconds in snapshot.cpu.items():
+            by_component[snapshot.owner[pid]] = by_component.get(snapshot.owner[pid], 0.0) + seconds
         progress(f"warm start {i + 1}/{runs}: {warm[-1]:.1f} s, {cpu[-1]:.1f} CPU s")
-    return {"first_start_s": first, "warm_start_s": stats.summary(warm), "warm_start_cpu_s": stats.summary(cpu)}
+    return {
+        "first_start_s": first,
+        "warm_start_s": stats.summary(warm),
+        "warm_start_cpu_s": stats.summary(cpu),
+        "warm_start_cpu_s_by_component": by_component,  # of the last warm start
+    }
 
 
 def idle(bench: BenchStack, seconds: float, settle: float, progress) -> dict:
@@ -138,11 +152,13 @@ class BenchInstance:
             "MESSAGING_ENABLED": "false",
             "BENCH_PRINCIPAL": json.dumps(principal),
         }
+        root = str(Path(__file__).resolve().parents[1])
+        env["PYTHONPATH"] = f"{env['PYTHONPATH']}:{root}" if env.get("PYTHONPATH") else root
         command = [sys.executable, "-m", "bench.serve", name] + ([] if auth else ["--no-auth"])
         self.executor = ReadyWhen(
             command, f"{self.url}/readyz", ready=lambda r: r.status_code == 200,
             log=open_log(bench.workdir / "logs" / f"bench-{name}-{label}.log"),
-            envvars={**env, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+            envvars=env,
             timeout=60, cwd=str(bench.workdir),
         )
 

@@ -65,9 +65,9 @@ class Provisioner:
         self._bus(t.hub.account, t.hub_bus_name, policy=None)
         for spec in t.subscribers:
             self._subscriber(spec)
-        # Last: the central bus's policy lets producers in, so on AWS no event
-        # can reach the bus before every route exists (EventBridge accepts an
-        # event that no rule matches, and drops it).
+        # Last: the central bus's policy lets producers in. Relays wait for it
+        # (EventBridgePublisher.destination_ready): an event put on the bus
+        # before its rules exist is accepted, and dropped.
         self._bus(t.hub.account, t.hub_bus_name, policy=t.hub_bus_policy())
         return self.report
 

@@ -180,7 +180,11 @@ class Service:
             runtime.relay = OutboxRelay(
                 sessions=runtime.sessions,
                 publisher=EventBridgePublisher(
-                    runtime.aws.events(), bus_arn=runtime.topology.hub_bus_arn, source=runtime.spec.source
+                    runtime.aws.events(),
+                    bus_arn=runtime.topology.hub_bus_arn,
+                    source=runtime.spec.source,
+                    account=runtime.settings.aws_account_id,
+                    bus_reader=runtime.aws.events_reading(runtime.topology.hub.account),
                 ),
                 idle_seconds=settings.relay_idle_seconds,
             )

@@ -40,13 +40,23 @@ def resource_for(settings: Settings) -> Resource:
     )
 
 
+EXPORT_TIMEOUT_SECONDS = 2
+
+
+def _configured(suffix: str) -> bool:
+    return any(f"OTEL_EXPORTER_OTLP_{kind}{suffix}" in os.environ for kind in ("", "TRACES_"))
+
+
 def setup_tracing(settings: Settings) -> TracerProvider:
     provider = TracerProvider(resource=resource_for(settings))
     exporter = os.environ.get("OTEL_TRACES_EXPORTER", "otlp").strip().lower()
     if settings.otel_exporter_otlp_endpoint and exporter != "none":
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+        # A short export timeout unless configured: with the collector away,
+        # the exporter's retries must not hold a stopping service for 10 s.
+        timeout = None if _configured("TIMEOUT") else EXPORT_TIMEOUT_SECONDS
+        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(timeout=timeout)))
         log.info("exporting traces to %s", settings.otel_exporter_otlp_endpoint)
     else:
         log.info("trace export is off (OTEL_EXPORTER_OTLP_ENDPOINT is not set)")

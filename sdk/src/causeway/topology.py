@@ -131,7 +131,7 @@ class Topology:
         return {"source": [{"prefix": f"{self.namespace}."}]}
 
     def hub_bus_policy(self) -> dict:
-        """Resource policy of the central bus: each producer account may put."""
+        """Resource policy of the central bus: each producer account may put, and see the bus."""
         return {
             "Version": "2012-10-17",
             "Statement": [
@@ -139,7 +139,7 @@ class Topology:
                     "Sid": f"allow-put-from-{p.name}",
                     "Effect": "Allow",
                     "Principal": {"AWS": f"arn:aws:iam::{p.account}:root"},
-                    "Action": "events:PutEvents",
+                    "Action": ["events:PutEvents", "events:DescribeEventBus"],
                     "Resource": self.hub_bus_arn,
                 }
                 for p in self.producers

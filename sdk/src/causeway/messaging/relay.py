@@ -17,11 +17,13 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Sequence
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from botocore.exceptions import ClientError
 from opentelemetry import trace
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -35,6 +37,7 @@ log = logging.getLogger("causeway.relay")
 MAX_BATCH_ENTRIES = 10  # PutEvents accepts at most 10 entries
 MAX_BATCH_BYTES = 256 * 1024  # and at most 256 KB in total
 LOOKAHEAD = 200
+CONFIRM_AFTER_IDLE_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -52,10 +55,32 @@ class OutgoingEntry:
 class EventBridgePublisher:
     """Puts outbox entries on the central bus, by ARN, from the producer's account."""
 
-    def __init__(self, client, *, bus_arn: str, source: str) -> None:
+    def __init__(
+        self, client, *, bus_arn: str, source: str, account: str | None = None, bus_reader=None
+    ) -> None:
         self._client = client
         self._bus_arn = bus_arn
         self._source = source
+        self._account = account
+        self._bus_reader = bus_reader  # describes the bus; None: assume it is provisioned
+
+    def destination_ready(self) -> bool:
+        """The central bus exists and its policy lets this account in.
+
+        Provisioning grants that last, once every route exists. An event put
+        before (LocalStack starting, or restarted and re-provisioning) would be
+        accepted and dropped, so the relay waits for this instead.
+        """
+        if self._bus_reader is None:
+            return True
+        try:
+            bus = self._bus_reader.describe_event_bus(Name=self._bus_arn)
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ResourceNotFoundException":
+                return False
+            raise
+        statements = json.loads(bus.get("Policy") or "{}").get("Statement", [])
+        return any(str(self._account) in json.dumps(s.get("Principal", "")) for s in statements)
 
     def put(self, entries: Sequence[OutgoingEntry]) -> dict[int, str]:
         """Send one batch; return the rejected entries' outbox ids with their error.
@@ -106,6 +131,10 @@ class PartialFailure(Exception):
     """Some entries were rejected; they stay pending and are retried after a backoff."""
 
 
+class DestinationNotReady(Exception):
+    """The central bus is not provisioned (yet, or again after an emulator restart)."""
+
+
 @dataclass
 class RelayStats:
     """What this relay sent, by event type (exported at /metrics)."""
@@ -151,6 +180,7 @@ class OutboxRelay:
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self.stats = RelayStats()
+        self._confirmed_at: float | None = None
 
     # -- lifecycle -------------------------------------------------------------
     def start(self) -> None:
@@ -183,12 +213,25 @@ class OutboxRelay:
             if not batch:
                 return sent
             entries = [OutgoingEntry(r.id, r.event_id, r.event_type, r.detail) for r in batch]
-            failed = self._publisher.put(entries)
+            self._confirm_destination()
+            try:
+                failed = self._publisher.put(entries)
+            except Exception:
+                self._confirmed_at = None  # the bus may be gone (emulator restarted): look again
+                raise
+            self._confirmed_at = time.monotonic()
             self._record(entries, failed)
             sent += len(entries) - len(failed)
             if failed:
                 raise PartialFailure(f"{len(failed)} of {len(entries)} entries rejected: {next(iter(failed.values()))}")
         return sent
+
+    def _confirm_destination(self) -> None:
+        # Only after a quiet spell: a busy relay talks to the bus every few
+        # milliseconds and would notice a restart through its own failed calls.
+        fresh = self._confirmed_at is not None and time.monotonic() - self._confirmed_at < CONFIRM_AFTER_IDLE_SECONDS
+        if not fresh and not self._publisher.destination_ready():
+            raise DestinationNotReady("the central bus is not provisioned yet")
 
     def _record(self, entries: Sequence[OutgoingEntry], failed: dict[int, str]) -> None:
         accepted = [e.outbox_id for e in entries if e.outbox_id not in failed]
