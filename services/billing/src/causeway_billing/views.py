@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
-
+from causeway.api import ApiInput, ApiModel
 from causeway.auth import Principal, authenticated
 from causeway.errors import NotFound
 from causeway.service import unit_of_work
 from causeway.uow import UnitOfWork
+from fastapi import APIRouter, Depends, Query
+from pydantic import Field
+
 from causeway_billing import service
 from causeway_billing.models import Payment, Wallet
 
@@ -22,21 +22,16 @@ router = APIRouter()
 Caller = Annotated[Principal, Depends(authenticated)]
 Uow = Annotated[UnitOfWork, Depends(unit_of_work)]
 
-CAMEL = ConfigDict(alias_generator=to_camel, populate_by_name=True, from_attributes=True)
 
 
-class WalletOut(BaseModel):
-    model_config = CAMEL
-
+class WalletOut(ApiModel):
     customer_id: str
     balance: int = Field(description="Minor units of `currency`")
     currency: str
     updated_at: datetime
 
 
-class TopUp(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
-
+class TopUp(ApiInput):
     # Strict: "100" or 12.5 is refused rather than coerced.
     amount: int = Field(gt=0, le=service.MAX_TOP_UP, strict=True, description="Minor units to add")
     currency: str | None = Field(
@@ -44,9 +39,7 @@ class TopUp(BaseModel):
     )
 
 
-class PaymentOut(BaseModel):
-    model_config = CAMEL
-
+class PaymentOut(ApiModel):
     id: str
     customer_id: str
     purpose: str

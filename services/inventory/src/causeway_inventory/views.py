@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from causeway.api import ApiInput, ApiModel
 from causeway.auth import Principal, require_admin
 from causeway.errors import NotFound
 from causeway.service import unit_of_work
 from causeway.uow import UnitOfWork
 from fastapi import APIRouter, Depends, Path, Response
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
+from pydantic import Field
 
 from causeway_inventory import service
 from causeway_inventory.models import Product
@@ -26,11 +26,7 @@ MAX_PRICE = 100_000_000  # minor units: 1 000 000.00 in a two-decimal currency
 MAX_STOCK = 1_000_000_000
 
 
-class CamelModel(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
-
-
-class ProductIn(CamelModel):
+class ProductIn(ApiInput):
     name: str = Field(min_length=1, max_length=200)
     # Money and counts are integers; strict, so "12" or 12.5 is refused rather than coerced.
     unit_price: int = Field(gt=0, le=MAX_PRICE, strict=True, description="Minor units")
@@ -38,9 +34,7 @@ class ProductIn(CamelModel):
     stock: int = Field(ge=0, le=MAX_STOCK, strict=True, description="Units available")
 
 
-class ProductOut(CamelModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, from_attributes=True)
-
+class ProductOut(ApiModel):
     sku: str
     name: str
     unit_price: int

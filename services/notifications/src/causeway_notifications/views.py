@@ -5,15 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, ConfigDict
-
-from pydantic.alias_generators import to_camel
-
+from causeway.api import ApiModel
 from causeway.auth import Principal, authenticated
 from causeway.errors import NotFound
 from causeway.service import unit_of_work
 from causeway.uow import UnitOfWork
+from fastapi import APIRouter, Depends, Query
+
 from causeway_notifications import service
 from causeway_notifications.models import Notification
 
@@ -24,9 +22,7 @@ Caller = Annotated[Principal, Depends(authenticated)]
 Uow = Annotated[UnitOfWork, Depends(unit_of_work)]
 
 
-class NotificationOut(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, from_attributes=True)
-
+class NotificationOut(ApiModel):
     id: str
     customer_id: str
     kind: str

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
+from causeway.api import ApiInput, ApiModel
 from causeway.auth import CUSTOMER_SCOPE, Principal, authenticated, require_scope
 from causeway.errors import NotFound
 from causeway.service import Runtime, get_runtime, unit_of_work
 from causeway.uow import UnitOfWork
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
+from pydantic import Field
 
 from causeway_orders import caches, service
 from causeway_orders.models import CatalogueEntry, Order
@@ -25,13 +25,7 @@ Customer = Annotated[Principal, Depends(require_scope(CUSTOMER_SCOPE))]
 Authenticated = Annotated[Principal, Depends(authenticated)]
 
 
-class CamelModel(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
-
-
-class ItemIn(CamelModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ItemIn(ApiInput):
     sku: str = Field(min_length=1, max_length=64)
     # Strict: "2" or 2.5 is refused rather than coerced.
     quantity: int = Field(ge=1, le=service.MAX_QUANTITY, strict=True)
@@ -40,10 +34,8 @@ class ItemIn(CamelModel):
 Channel = Literal["web", "mobile", "api"]
 
 
-class AddressIn(CamelModel):
+class AddressIn(ApiInput):
     """A shipping address, as OrderPlaced v2 carries it."""
-
-    model_config = ConfigDict(extra="forbid")
 
     line1: str = Field(min_length=1, max_length=200, description="Street and number")
     line2: str | None = Field(default=None, max_length=200, description="Flat, floor, building")
@@ -52,22 +44,20 @@ class AddressIn(CamelModel):
     country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 code, e.g. PT")
 
 
-class OrderIn(CamelModel):
+class OrderIn(ApiInput):
     # Prices are never taken from the client: they come from the catalogue cache.
-    model_config = ConfigDict(extra="forbid")
-
     items: list[ItemIn] = Field(min_length=1, max_length=MAX_LINES)
     channel: Channel = Field(default="web", description="Where the order is placed: web, mobile or api")
     shipping_address: AddressIn | None = Field(default=None, description="Where to ship it (optional)")
 
 
-class LineOut(CamelModel):
+class LineOut(ApiModel):
     sku: str
     quantity: int
     unit_price: int
 
 
-class AddressOut(CamelModel):
+class AddressOut(ApiModel):
     line1: str
     line2: str | None = None
     city: str
@@ -75,7 +65,7 @@ class AddressOut(CamelModel):
     country: str
 
 
-class OrderOut(CamelModel):
+class OrderOut(ApiModel):
     id: str
     customer_id: str
     status: Literal["PENDING", "CONFIRMED", "CANCELLED"]
@@ -111,7 +101,7 @@ def _out(order: Order) -> dict:
     ).model_dump(mode="json", by_alias=True)
 
 
-class QuoteOut(CamelModel):
+class QuoteOut(ApiModel):
     items: list[LineOut]
     subtotal: int
     discount: int
@@ -120,7 +110,7 @@ class QuoteOut(CamelModel):
     plan: str
 
 
-class CatalogueEntryOut(CamelModel):
+class CatalogueEntryOut(ApiModel):
     sku: str
     name: str
     unit_price: int

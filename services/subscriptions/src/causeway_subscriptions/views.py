@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
-
+from causeway.api import ApiInput, ApiModel
 from causeway.auth import Principal, authenticated
 from causeway.errors import NotFound
 from causeway.service import unit_of_work
 from causeway.uow import UnitOfWork
+from fastapi import APIRouter, Depends, Query
+from pydantic import Field
+
 from causeway_subscriptions import plans, service
 from causeway_subscriptions.models import Subscription, UpgradeRequest
 
@@ -22,12 +22,9 @@ router = APIRouter()
 Caller = Annotated[Principal, Depends(authenticated)]
 Uow = Annotated[UnitOfWork, Depends(unit_of_work)]
 
-CAMEL = ConfigDict(alias_generator=to_camel, populate_by_name=True, from_attributes=True)
 
 
-class SubscriptionOut(BaseModel):
-    model_config = CAMEL
-
+class SubscriptionOut(ApiModel):
     id: str
     customer_id: str
     plan: str
@@ -37,9 +34,7 @@ class SubscriptionOut(BaseModel):
     updated_at: datetime
 
 
-class UpgradeOut(BaseModel):
-    model_config = CAMEL
-
+class UpgradeOut(ApiModel):
     id: str
     subscription_id: str
     from_plan: str
@@ -53,15 +48,11 @@ class UpgradeOut(BaseModel):
     resolved_at: datetime | None = None
 
 
-class UpgradeIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class UpgradeIn(ApiInput):
     plan: str = Field(min_length=1, max_length=64, strict=True, description="The plan to move to, e.g. pro")
 
 
-class PlanOut(BaseModel):
-    model_config = CAMEL
-
+class PlanOut(ApiModel):
     name: str
     upgrade_price: int
     currency: str
