@@ -51,7 +51,7 @@ class Settings(BaseSettings):
 
     # Messaging. Consumers long-poll; the relay wakes on commit, or on this
     # interval when another process wrote the outbox.
-    consumer_wait_seconds: int = Field(default=20, ge=0, le=20)
+    consumer_wait_seconds: int = Field(default=5, ge=0, le=20)  # also bounds how long a stop waits
     consumer_retry_base_seconds: float = Field(default=1.0, ge=0)
     relay_idle_seconds: float = Field(default=5.0, gt=0)
     messaging_enabled: bool = True

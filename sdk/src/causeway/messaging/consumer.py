@@ -158,12 +158,13 @@ class QueueConsumer:
         self._thread = threading.Thread(target=self._run, name="queue-consumer", daemon=True)
         self._thread.start()
 
-    def stop(self, timeout: float = 1.0) -> None:
-        # A long poll in flight is abandoned: the message it may return stays
-        # invisible until its visibility timeout and is then delivered again.
+    def stop(self) -> None:
+        # Let a long poll in flight return: what it brings is handed back to
+        # the queue at once (see poll_once) instead of staying invisible, to
+        # this stopped process, for the whole visibility timeout.
         self._stopping.set()
         if self._thread:
-            self._thread.join(timeout)
+            self._thread.join(self._wait_seconds + 2)
 
     def _run(self) -> None:
         while not self._stopping.is_set():
@@ -182,11 +183,22 @@ class QueueConsumer:
                 MessageSystemAttributeNames=["ApproximateReceiveCount"],
             )
         messages = response.get("Messages", [])
-        for message in messages:
+        for index, message in enumerate(messages):
             if self._stopping.is_set():
-                break  # not deleted: it will be delivered again
+                self._release(messages[index:])
+                break
             self.handle(message)
         return len(messages)
+
+    def _release(self, messages: list[dict]) -> None:
+        """Make received, unhandled messages visible again right away (we are stopping)."""
+        for message in messages:
+            try:
+                self._sqs.change_message_visibility(
+                    QueueUrl=self._queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+                )
+            except Exception as error:  # they come back after the visibility timeout anyway
+                log.warning("could not release a message: %r", error)
 
     def handle(self, message: dict) -> Outcome:
         try:

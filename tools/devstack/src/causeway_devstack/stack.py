@@ -75,17 +75,20 @@ class Stack:
         return {**env, **self.env}
 
     def start(self, names: list[str] | None = None) -> None:
-        """Start LocalStack, then every service at once, and wait until all are ready.
+        """Start LocalStack and every service at once, and wait until all are ready.
 
-        LocalStack comes first and fully provisioned: an event put on the bus
-        before its rules exist would be accepted and dropped. The services then
-        start in parallel; each /readyz (which includes identity) says when.
+        Nothing waits for anything else to begin: a service imports, migrates
+        and seeds while LocalStack boots; its consumer finds its queues once
+        they exist, and its relay holds events until the central bus is fully
+        provisioned (the bus policy, set last). Readiness checks (LocalStack's
+        init hooks, each /readyz, which includes identity) say when all is up.
         """
         names = names or installed_services()
         try:
-            self.localstack.start()
-            with ThreadPoolExecutor(max_workers=len(names)) as pool:
-                for future in [pool.submit(self.start_service, name) for name in names]:
+            with ThreadPoolExecutor(max_workers=len(names) + 1) as pool:
+                futures = [pool.submit(self.localstack.start)]
+                futures += [pool.submit(self.start_service, name) for name in names]
+                for future in futures:
                     future.result()
         except BaseException:
             self.stop()
@@ -135,8 +138,9 @@ class Stack:
             running.executor.kill()
 
     def stop(self) -> None:
-        for name in reversed(list(self.services)):
-            self.stop_service(name)
+        # In parallel: each service may finish a long poll before it exits.
+        with ThreadPoolExecutor(max_workers=max(len(self.services), 1)) as pool:
+            list(pool.map(self.stop_service, list(self.services)))
         self.localstack.stop()
 
 
