@@ -12,13 +12,13 @@ other scenario uses customers (and products) of its own.
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
+from sqlalchemy import create_engine, text
 
 from tests.support import aws
 from tests.support.api import Api
@@ -219,12 +219,16 @@ def test_two_concurrent_upgrade_requests_start_one_upgrade(api):
 
 
 def outbox_event(stack, service: str, event_type: str, aggregate_id: str) -> str:
-    """The exact detail a service's relay sent (read from its outbox, read-only)."""
-    path = stack.data_dir / f"{service}.db"
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
-        [(detail,)] = connection.execute(
-            "SELECT detail FROM causeway_outbox WHERE event_type = ? AND aggregate_id = ?", (event_type, aggregate_id)
-        ).fetchall()
+    """The exact detail a service's relay sent, read from its outbox (SQLite or PostgreSQL)."""
+    engine = create_engine(stack.service_env(service)["DATABASE_URL"])
+    try:
+        with engine.connect() as connection:
+            [(detail,)] = connection.execute(
+                text("SELECT detail FROM causeway_outbox WHERE event_type = :type AND aggregate_id = :id"),
+                {"type": event_type, "id": aggregate_id},
+            ).fetchall()
+    finally:
+        engine.dispose()
     return detail
 
 
