@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import stats
+from bench import footprint, stats
 
 PRODUCER = "inventory"
 CONSUMER = "billing"
@@ -209,9 +209,15 @@ def sdk_producer_main(conn, endpoint: str, log_file: str, database: str, experim
     topology = topology_module.default()
     spec = topology.service(PRODUCER)
     settings, _engine, sessions, aws, contracts = _service_wiring(PRODUCER, endpoint, Path(database), experiments)
-    relay = OutboxRelay(
+    relay = OutboxRelay(  # as causeway.service wires it
         sessions=sessions,
-        publisher=EventBridgePublisher(aws.events(), bus_arn=topology.hub_bus_arn, source=spec.source),
+        publisher=EventBridgePublisher(
+            aws.events(),
+            bus_arn=topology.hub_bus_arn,
+            source=spec.source,
+            account=settings.aws_account_id,
+            bus_reader=aws.events_reading(topology.hub.account),
+        ),
         idle_seconds=settings.relay_idle_seconds,
     )
     relay.start()
@@ -309,7 +315,7 @@ def sdk_consumer_main(conn, endpoint: str, log_file: str, database: str, experim
                     break
             time.sleep(0.02)
         # Everything of this run is committed and deleted: the last long poll comes back empty.
-        consumer.stop(timeout=WAIT_SECONDS + 5)
+        consumer.stop()
         with lock:
             conn.send(list(state["samples"]))
 
@@ -331,8 +337,11 @@ class Worker:
 
 
 class EventPath:
-    def __init__(self, endpoint: str, workdir: Path, experiments: list[str] | None = None) -> None:
+    def __init__(
+        self, endpoint: str, workdir: Path, experiments: list[str] | None = None, localstack_pid: int | None = None
+    ) -> None:
         check_route()
+        self.localstack_pid = localstack_pid
         self.endpoint = endpoint
         self.workdir = workdir
         self.experiments = experiments or []
@@ -374,11 +383,17 @@ class EventPath:
         run = f"{path}-{uuid.uuid4().hex[:8]}"
         timeout = 60 + (n / rate if rate else n / 20)
         consumer, producer = self.workers[f"{path}-consumer"], self.workers[f"{path}-producer"]
+        roots = {"producer": producer.process.pid, "consumer": consumer.process.pid}
+        if self.localstack_pid:
+            roots["localstack"] = self.localstack_pid
+        processes = footprint.StackProcesses(roots)
+        before = processes.snapshot()
         consumer.conn.send((run, n, timeout))
         produced = producer.call((run, n, rate), timeout=timeout + 30)
         if not consumer.conn.poll(timeout + 30):
             raise TimeoutError(f"{path} consumer did not finish")
         samples: list[tuple[float, float]] = consumer.conn.recv()
+        usage = footprint.usage(before, processes.snapshot())
         latencies = [done - sent for sent, done in samples]
         elapsed = (max(d for _, d in samples) - min(s for s, _ in samples)) if samples else float("nan")
         return {
@@ -390,6 +405,8 @@ class EventPath:
             "events_per_s": len(samples) / elapsed if samples and elapsed > 0 else float("nan"),
             "latency_ms": stats.latency_summary(latencies),
             "producer": produced,
+            # % of one core over the run (to the last commit or delete), by process
+            "cpu_pct": {name: u["cpu_pct"] for name, u in usage["by_component"].items()},
         }
 
     def pair(self, index: int, n: int, rate: float | None) -> dict:

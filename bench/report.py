@@ -39,6 +39,14 @@ def summarise(results: dict) -> dict:
                 entry[f"{q}_ratio"] = over(runs, f"{q}_ratio")
             entry["p99_delta_ms"] = over(runs, "p99_delta_ms")
             entry["p50_delta_ms"] = over(runs, "p50_delta_ms")
+            if "cpu_pct" in runs[0]["raw"]:
+                entry["cpu"] = {
+                    path: {
+                        name: summary(r[path]["cpu_pct"].get(name, 0.0) for r in runs)["median"]
+                        for name in runs[0][path]["cpu_pct"]
+                    }
+                    for path in ("raw", "sdk")
+                }
             entry["lost"] = sum(r[p]["events"] - r[p]["received"] for r in runs for p in ("raw", "sdk"))
             s["events"][section] = entry
     stack = results.get("stack")
@@ -80,6 +88,13 @@ def summarise(results: dict) -> dict:
             ),
             "upgrades_not_completed": sum(r["upgrades"] - r["completed"] for r in flows["upgrades_2"]),
         }
+        bursts = flows["orders_burst"]
+        if bursts and "cpu_pct_by_component" in bursts[0]:
+            s["flows"]["orders_burst_cpu"] = {
+                name: summary(r["cpu_pct_by_component"].get(name, 0.0) for r in bursts)["median"]
+                for name in bursts[0]["cpu_pct_by_component"]
+            }
+            s["flows"]["orders_burst_cpu_total"] = summary(r["cpu_pct_total"] for r in bursts)["median"]
         for key in ("orders_5", "orders_10", "upgrades_2"):
             for q in ("p50", "p99"):
                 s["flows"][f"{key}_{q}"] = over(flows[key], f"latency_ms.{q}")
@@ -210,6 +225,14 @@ def table(results: dict, s: dict) -> str:
                     fmt(e[section][f"{q}_ratio"], 2),
                 ))
         lines += _rows(rows)
+        cpu = e["saturation"].get("cpu")
+        if cpu:
+            pct = {n: "/".join(f"{cpu[p].get(n, math.nan):.0f}" for p in ("raw", "sdk"))
+                   for n in ("localstack", "producer", "consumer")}
+            lines.append(
+                f"  CPU at saturation, % of one core, raw/SDK: LocalStack {pct['localstack']}, "
+                f"producer {pct['producer']}, consumer {pct['consumer']}"
+            )
         lost = sum(e[k]["lost"] for k in e)
         if lost:
             lines.append(f"  ! {lost} events not received within the timeout")
@@ -241,6 +264,13 @@ def table(results: dict, s: dict) -> str:
                            ("upgrades_2", "upgrades at 2/s")):
             rows.append((label, fmt(f[f"{key}_p50"], 0), fmt(f[f"{key}_p99"], 0), fmt(f[f"{key}_post_p50"], 0)))
         lines += _rows(rows)
+        busy = f.get("orders_burst_cpu")
+        if busy:
+            top = sorted(busy.items(), key=lambda kv: -kv[1])[:4]
+            lines.append(
+                "  CPU during the order bursts, % of one core: " + ", ".join(f"{k} {v:.0f}" for k, v in top)
+                + f" (stack total {f['orders_burst_cpu_total']:.0f} of 200)"
+            )
         if f["not_confirmed"] or f["upgrades_not_completed"]:
             lines.append(
                 f"  ! {f['not_confirmed']} orders not CONFIRMED, {f['upgrades_not_completed']} upgrades not COMPLETED"

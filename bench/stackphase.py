@@ -239,7 +239,9 @@ def business_flows(bench: BenchStack, runs: int, seconds: float, burst: int, pro
     processes = bench.processes()
     flows = Flows(bench.urls())
     upgrade_rate = 2.0
-    upgrades_per_run = int(upgrade_rate * seconds)
+    # Every upgrade needs a fresh customer, and registering one costs identity an argon2 hash
+    # and a verification: 6 s of upgrades per run keep the set-up short.
+    upgrades_per_run = int(upgrade_rate * min(seconds, 6))
     results: dict = {"orders_burst": [], "orders_5": [], "orders_10": [], "upgrades_2": []}
     try:
         progress("flows: registering customers, creating the bench product")
@@ -247,10 +249,19 @@ def business_flows(bench: BenchStack, runs: int, seconds: float, burst: int, pro
         with footprint.RssSampler(processes) as sampler:
             for i in range(runs):
                 flows.refresh_tokens()
-                results["orders_5"].append(flows.orders(int(5 * seconds), 5.0))
-                results["orders_10"].append(flows.orders(int(10 * seconds), 10.0))
-                results["orders_burst"].append(flows.orders(burst, None))
-                results["upgrades_2"].append(flows.upgrades(upgrades_per_run, upgrade_rate))
+                for key, run in (
+                    ("orders_5", lambda: flows.orders(int(5 * seconds), 5.0)),
+                    ("orders_10", lambda: flows.orders(int(10 * seconds), 10.0)),
+                    ("orders_burst", lambda: flows.orders(burst, None)),
+                    ("upgrades_2", lambda: flows.upgrades(upgrades_per_run, upgrade_rate)),
+                ):
+                    before = processes.snapshot()
+                    result = run()
+                    # Who was busy: % of one core per component over the run (POSTs to settled).
+                    usage = footprint.usage(before, processes.snapshot())
+                    result["cpu_pct_by_component"] = {k: v["cpu_pct"] for k, v in usage["by_component"].items()}
+                    result["cpu_pct_total"] = usage["cpu_pct_of_one_core"]
+                    results[key].append(result)
                 progress(
                     "flows run {}/{}: orders p99 {:.0f} ms at 5/s, {:.0f} ms at 10/s; burst {:.1f} confirmed/s; "
                     "upgrades p99 {:.0f} ms".format(
