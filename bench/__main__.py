@@ -173,6 +173,10 @@ def main(argv: list[str] | None = None) -> int:
             "load_before": os.getloadavg(),
         },
         "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+        # Service settings given through the environment reach every service the bench starts.
+        "environment": {
+            k: v for k, v in os.environ.items() if k.startswith(("CONSUMER_", "RELAY_", "AUTH_", "OTEL_"))
+        },
     }
     progress(f"work folder {workdir}")
     try:

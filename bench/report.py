@@ -204,6 +204,8 @@ def table(results: dict, s: dict) -> str:
         f"{results['settings']['runs']} run(s), {results['duration_s'] / 60:.1f} min",
         "every figure: median [min–max] over runs; every ratio: per pair within a run, then the median",
     ]
+    if results.get("environment"):
+        lines.append("environment: " + ", ".join(f"{k}={v}" for k, v in sorted(results["environment"].items())))
     if results["settings"].get("experiments"):
         lines.append(
             "EXPERIMENT: the SDK ran with proposed changes applied in memory: "
@@ -298,3 +300,76 @@ def table(results: dict, s: dict) -> str:
         for t in s["targets"]:
             lines.append(f"  [{'PASS' if t['pass'] else 'FAIL'}] {t['target']}: {t['detail']}")
     return "\n".join(lines)
+
+
+# -- the README's summary ----------------------------------------------------------------------
+
+
+def markdown(results: dict, s: dict) -> str:
+    """The summary table the README's Performance section shows (`python -m bench.report results/latest.json`)."""
+
+    def m(entry, digits=1):
+        return fmt(entry, digits).split(" [")[0]
+
+    def mark(name: str) -> str:
+        found = [t for t in s["targets"] if t["target"].startswith(name)]
+        return ("✔" if found[0]["pass"] else "✘") if found else ""
+
+    e, h, f, fp = s.get("events"), s.get("http"), s.get("flows"), s.get("footprint")
+    rows = ["| measure | raw | platform | ratio / result | target |", "|---|---|---|---|---|"]
+    if e:
+        sat, r20, r50 = e["saturation"], e["rate_20"], e["rate_50"]
+        rows += [
+            f"| events/s at saturation | {m(sat['raw']['events_per_s'])} | {m(sat['sdk']['events_per_s'])} "
+            f"| {m(sat['throughput_ratio'], 2)} (pairs {sat['throughput_ratio']['min']:.2f}–"
+            f"{sat['throughput_ratio']['max']:.2f}) | ≥ 0.9 {mark('event path throughput')} |",
+            f"| p99 at 20 events/s (ms) | {m(r20['raw']['p99'])} | {m(r20['sdk']['p99'])} "
+            f"| {r20['p99_delta_ms']['median']:+.1f} ms pairwise | ≤ raw + 25 ms {mark('p99 at 20')} |",
+            f"| p50 / p95 at 20 events/s (ms) | {m(r20['raw']['p50'])} / {m(r20['raw']['p95'])} "
+            f"| {m(r20['sdk']['p50'])} / {m(r20['sdk']['p95'])} "
+            f"| {m(r20['p50_ratio'], 2)} / {m(r20['p95_ratio'], 2)} | |",
+            f"| p50 / p95 / p99 at 50 events/s (ms) | {m(r50['raw']['p50'])} / {m(r50['raw']['p95'])} / "
+            f"{m(r50['raw']['p99'])} | {m(r50['sdk']['p50'])} / {m(r50['sdk']['p95'])} / "
+            f"{m(r50['sdk']['p99'])} "
+            f"| {m(r50['p50_ratio'], 2)} / {m(r50['p95_ratio'], 2)} / {m(r50['p99_ratio'], 2)} | |",
+        ]
+    if h:
+        rows += [
+            f"| auth cost at p50, warm cache (1 connection) | p50 {m(h['noauth_p50'], 2)} ms without | "
+            f"{m(h['auth_p50'], 2)} ms | {h['auth_cost_p50_ms']['median']:+.2f} ms (server time "
+            f"{m(h['auth_cost_service_ms'], 2)} ms/request) | ≤ 1 ms {mark('auth')} |",
+            f"| authenticated reads, 8 connections (req/s; p50 / p99 ms) | {m(h['noauth_rps'], 0)} without auth; "
+            f"{m(h['noauth_p50_loaded'])} / {m(h['noauth_p99_loaded'], 0)} | {m(h['auth_rps'], 0)}; "
+            f"{m(h['auth_p50_loaded'])} / {m(h['auth_p99_loaded'], 0)} | {m(h['throughput_ratio'], 2)} | |",
+            f"| identity `POST /oauth/introspect`, 8 connections | | {m(h['introspect_rps'], 0)} req/s, "
+            f"p50 {m(h['introspect_p50'])} / p99 {m(h['introspect_p99'], 0)} ms | | |",
+        ]
+    if f:
+        burst = results["settings"]["orders_burst"]
+        rows += [
+            f"| orders sustained (burst of {burst}) | | {m(f['orders_burst_per_s'])} confirmed/s | | |",
+            f"| POST /orders → CONFIRMED at 5/s (p50 / p99 ms) | | {m(f['orders_5_p50'], 0)} / "
+            f"{m(f['orders_5_p99'], 0)} | | p99 ≤ 1 s {mark('POST /orders')} |",
+            f"| … at 10/s (p50 / p99 ms) | | {m(f['orders_10_p50'], 0)} / {m(f['orders_10_p99'], 0)} | | |",
+            f"| upgrade → COMPLETED at 2/s (p50 / p99 ms) | | {m(f['upgrades_2_p50'], 0)} / "
+            f"{m(f['upgrades_2_p99'], 0)} | | |",
+        ]
+    if fp:
+        rows += [
+            f"| idle CPU, whole stack, {fp['idle_seconds']:.0f} s | | {fp['idle_cpu_pct']:.2f} % of one core "
+            f"| busiest relay/consumer thread wakes {fp['idle_max_worker_thread_wakeups_per_s']:.1f}/s "
+            f"| ≤ 3 % {mark('idle')} |",
+            f"| warm start to all ready | | {m(fp['warm_start_s'])} s ({m(fp['warm_start_cpu_s'], 0)} CPU-s) | "
+            f"| ≤ 20 s {mark('warm start')} |",
+            f"| RSS idle / under order load | | {fp['idle_rss_mb']:.0f} / {fp['load_rss_mb_max']:.0f} MB | "
+            f"| ≤ 1.5 GB {mark('stack RSS')} |",
+        ]
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+
+    loaded = json.loads(open(sys.argv[1]).read())  # noqa: SIM115
+    print(markdown(loaded, loaded["summary"]))
