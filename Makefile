@@ -6,6 +6,10 @@ UV ?= uv
 PYTHON_VERSION ?= 3.11
 LOCALSTACK_VENV := .venv-localstack
 export UV_PYTHON_DOWNLOADS := never
+# Bytecode is compiled once at install: eight processes start at once and must not each
+# compile ~1,000 modules (they would on every start where PYTHONDONTWRITEBYTECODE is set).
+export UV_COMPILE_BYTECODE := 1
+WORKSPACE_SOURCES := sdk/src identity/src $(wildcard services/*/src) tools/devstack/src
 
 .PHONY: help
 help: ## List the targets
@@ -15,12 +19,13 @@ help: ## List the targets
 tools: ## Install uv if it is missing
 	@command -v $(UV) >/dev/null || python3 -m pip install --quiet uv
 
-.venv/.synced: uv.lock pyproject.toml sdk/pyproject.toml identity/pyproject.toml $(wildcard services/*/pyproject.toml) tools/devstack/pyproject.toml
+.venv/.synced: Makefile uv.lock pyproject.toml sdk/pyproject.toml identity/pyproject.toml $(wildcard services/*/pyproject.toml) tools/devstack/pyproject.toml
 	@$(MAKE) --no-print-directory tools
 	$(UV) sync --frozen --python $(PYTHON_VERSION)
+	@.venv/bin/python -m compileall -q $(WORKSPACE_SOURCES) >/dev/null
 	@touch $@
 
-$(LOCALSTACK_VENV)/.synced: tools/localstack/requirements.txt
+$(LOCALSTACK_VENV)/.synced: Makefile tools/localstack/requirements.txt
 	@$(MAKE) --no-print-directory tools
 	$(UV) venv --allow-existing --python 3.11 $(LOCALSTACK_VENV)
 	VIRTUAL_ENV=$(LOCALSTACK_VENV) $(UV) pip sync --quiet tools/localstack/requirements.txt
