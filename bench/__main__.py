@@ -20,12 +20,11 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench import experiments, loadtool, report, stackphase
+from bench.eventpath import EventPath
 from causeway_devstack import paths
 from causeway_devstack.localstack import LocalStack
 from causeway_devstack.processes import free_port
-
-from bench import experiments, loadtool, report, stackphase
-from bench.eventpath import EventPath
 
 STARTED = time.monotonic()
 

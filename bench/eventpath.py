@@ -104,6 +104,7 @@ def _worker_logging(log_file: Path) -> None:
 
 def raw_producer_main(conn, endpoint: str, log_file: str) -> None:
     import boto3
+
     from causeway import topology as topology_module
 
     _worker_logging(Path(log_file))
@@ -142,6 +143,7 @@ def raw_producer_main(conn, endpoint: str, log_file: str) -> None:
 
 def raw_consumer_main(conn, endpoint: str, log_file: str) -> None:
     import boto3
+
     from causeway import topology as topology_module
 
     _worker_logging(Path(log_file))
@@ -199,11 +201,12 @@ def _service_wiring(name: str, endpoint: str, database: Path, experiments: list[
 
 
 def sdk_producer_main(conn, endpoint: str, log_file: str, database: str, experiments: list[str]) -> None:
+    from sqlalchemy import func, select
+
     from causeway import topology as topology_module
     from causeway.messaging.models import OutboxMessage
     from causeway.messaging.relay import EventBridgePublisher, OutboxRelay
     from causeway.uow import UnitOfWork
-    from sqlalchemy import func, select
 
     _worker_logging(Path(log_file))
     topology = topology_module.default()
@@ -250,10 +253,11 @@ def sdk_producer_main(conn, endpoint: str, log_file: str, database: str, experim
 
 
 def sdk_consumer_main(conn, endpoint: str, log_file: str, database: str, experiments: list[str]) -> None:
+    from sqlalchemy import Column, Integer, MetaData, String, Table, insert
+
     from causeway import topology as topology_module
     from causeway.messaging.consumer import HandlerRegistry, QueueConsumer
     from causeway.uow import UnitOfWork
-    from sqlalchemy import Column, Integer, MetaData, String, Table, insert
 
     _worker_logging(Path(log_file))
     topology = topology_module.default()

@@ -54,8 +54,9 @@ def apply(names: list[str] | None = None) -> list[str]:
 
 
 def _sqlite_normal() -> None:
-    from causeway import db
     from sqlalchemy import event
+
+    from causeway import db
 
     original = db.create_db_engine
 
@@ -77,8 +78,9 @@ def _sqlite_normal() -> None:
 def _sqlite_deferred_reads() -> None:
     import contextvars
 
-    from causeway import db, web
     from sqlalchemy import event
+
+    from causeway import db, web
 
     reading: contextvars.ContextVar[bool] = contextvars.ContextVar("bench_read_only_request", default=False)
     original_engine = db.create_db_engine
@@ -155,9 +157,10 @@ def _batch_delete() -> None:
 
 
 def _relay_drain() -> None:
+    from sqlalchemy import select
+
     from causeway.messaging import relay, tracing
     from causeway.messaging.models import OutboxMessage
-    from sqlalchemy import select
 
     def publish_pending(self) -> int:
         sent = 0

@@ -21,9 +21,10 @@ import json
 import os
 
 import uvicorn
+from fastapi import FastAPI, Request
+
 from causeway.auth import Principal, authenticated
 from causeway.serve import load_service
-from fastapi import FastAPI, Request
 
 
 def create_app(name: str, *, auth: bool = True) -> tuple[FastAPI, object]:

@@ -12,12 +12,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
-from causeway import topology as topology_module
-from causeway_devstack.processes import ReadyWhen, free_port, open_log
-from causeway_devstack.stack import Stack, installed_services
 
 from bench import footprint, loadtool, stats
 from bench.flows import Flows
+from causeway import topology as topology_module
+from causeway_devstack.processes import ReadyWhen, free_port, open_log
+from causeway_devstack.stack import Stack, installed_services
 
 log = logging.getLogger("bench.stack")
 

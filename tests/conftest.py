@@ -10,9 +10,9 @@ import os
 from pathlib import Path
 
 import pytest
+
 from causeway_devstack.processes import free_port
 from causeway_devstack.stack import Stack, installed_services
-
 from tests.support.api import Api
 from tests.support.otlp import Receiver
 from tests.support.postgres import ServiceDatabases

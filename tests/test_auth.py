@@ -38,7 +38,9 @@ def test_admin_reads_the_topology(platform, api):
 def test_revoked_token_stops_working_within_the_cache_window(platform, api):
     token = api.token("admin@example.com")
     assert _get(platform, token).status_code == 200  # now cached by platform
-    revoked = httpx.post(f"{api.urls['identity']}/oauth/revoke", data={"token": token}, auth=("orders", "orders-dev-secret"))
+    revoked = httpx.post(
+        f"{api.urls['identity']}/oauth/revoke", data={"token": token}, auth=("orders", "orders-dev-secret")
+    )
     assert revoked.status_code == 200
     # The suite runs with AUTH_CACHE_SECONDS=2: the revocation must show within it.
     eventually(lambda: _assert_status(_get(platform, token), 401), timeout=2.5 + 1)

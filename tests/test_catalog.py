@@ -13,9 +13,9 @@ from html.parser import HTMLParser
 
 import httpx
 import pytest
+
 from causeway import schemas
 from causeway import topology as topology_module
-
 from tests.support.api import Api
 
 

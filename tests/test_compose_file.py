@@ -19,8 +19,8 @@ import tomllib
 
 import pytest
 import yaml
-from causeway import topology as topology_module
 
+from causeway import topology as topology_module
 from tests.support import compose as compose_support
 from tests.support.compose import ROOT
 

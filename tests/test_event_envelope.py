@@ -7,10 +7,10 @@ from datetime import datetime
 
 import httpx
 import pytest
+
 from causeway import topology as topology_module
 from causeway_devstack.processes import free_port
 from causeway_devstack.stack import Stack
-
 from tests.conftest import TEST_ENV
 from tests.support import aws
 from tests.support.polling import eventually
@@ -72,4 +72,5 @@ def test_user_registered_reaches_every_subscriber_with_the_full_envelope(lone_id
         assert metadata["correlationId"] == correlation_id
     assert len(event_ids) == 1  # one event, fanned out
     for name in {s.name for s in TOPOLOGY.subscribers} - consumers - {"identity"}:
-        assert [e for e in aws.drain(bare_localstack.url, name, wait=0) if e["detail"]["data"].get("userId") == user_id] == []
+        delivered = aws.drain(bare_localstack.url, name, wait=0)
+        assert [e for e in delivered if e["detail"]["data"].get("userId") == user_id] == []

@@ -31,7 +31,8 @@ def test_register_token_and_me(identity, api):
     assert body["token_type"] == "Bearer" and body["expires_in"] > 0 and body["scope"] == "customer"
     me = identity.get("/users/me", headers={"Authorization": f"Bearer {body['access_token']}"})
     assert me.status_code == 200
-    assert me.json() | {} == {"id": created.json()["id"], "email": email, "name": "Dana", "role": "customer", "plan": "free"}
+    expected = {"id": created.json()["id"], "email": email, "name": "Dana", "role": "customer", "plan": "free"}
+    assert me.json() | {} == expected
 
 
 def test_token_verifies_against_jwks(identity, api):
@@ -48,7 +49,9 @@ def test_token_verifies_against_jwks(identity, api):
 
 
 def test_client_credentials_grant(identity):
-    ok = identity.post("/oauth/token", data={"grant_type": "client_credentials"}, auth=("billing", "billing-dev-secret"))
+    ok = identity.post(
+        "/oauth/token", data={"grant_type": "client_credentials"}, auth=("billing", "billing-dev-secret")
+    )
     assert ok.status_code == 200 and ok.json()["scope"] == "service"
     bad = identity.post("/oauth/token", data={"grant_type": "client_credentials"}, auth=("billing", "wrong"))
     assert bad.status_code == 401 and bad.json()["error"]["code"] == "invalid_client"

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import psutil
+
 from causeway_devstack.processes import free_port, port_is_free
 from causeway_devstack.stack import default_ports, installed_services
 

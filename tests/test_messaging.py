@@ -12,14 +12,14 @@ import uuid
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
+
 from causeway import db
 from causeway import topology as topology_module
 from causeway.messaging.consumer import HandlerRegistry, QueueConsumer
 from causeway.messaging.models import OutboxMessage
 from causeway.messaging.relay import EventBridgePublisher, OutboxRelay
 from causeway.uow import UnitOfWork
-from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
-
 from tests.support import aws
 from tests.support.polling import eventually
 
@@ -185,7 +185,12 @@ def test_events_of_one_aggregate_keep_their_order(producer, consumer_node, endpo
     relay = OutboxRelay(sessions=producer.sessions, publisher=publisher(endpoint))
     sent_batches = []
     original = relay._publisher.put
-    relay._publisher.put = lambda entries: (sent_batches.append([json.loads(e.detail)["data"]["step"] for e in entries]), original(entries))[1]
+
+    def recording_put(entries):
+        sent_batches.append([json.loads(e.detail)["data"]["step"] for e in entries])
+        return original(entries)
+
+    relay._publisher.put = recording_put
     assert relay.publish_pending() == 5
     # One event of the aggregate per PutEvents call, in outbox order.
     assert sent_batches == [[0], [1], [2], [3], [4]]

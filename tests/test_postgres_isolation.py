@@ -27,9 +27,8 @@ def test_a_service_role_cannot_read_another_services_database(databases):
         conn.execute(text("CREATE TABLE secrets (v text)"))
         conn.commit()
     other = create_engine(databases.url("orders", as_service="billing"))
-    with pytest.raises(OperationalError, match="permission denied|CONNECT privilege"):
-        with other.connect() as conn:
-            conn.execute(text("SELECT * FROM secrets"))
+    with pytest.raises(OperationalError, match="permission denied|CONNECT privilege"), other.connect() as conn:
+        conn.execute(text("SELECT * FROM secrets"))
     own.dispose()
     other.dispose()
 

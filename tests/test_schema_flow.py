@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-from causeway_devstack.processes import free_port
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import create_engine, text
 
+from causeway_devstack.processes import free_port
 from tests.support import aws
 from tests.support.api import Api
 from tests.support.people import Person, ok, register

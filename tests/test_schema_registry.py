@@ -13,9 +13,9 @@ import uuid
 
 import httpx
 import pytest
+
 from causeway import schemas
 from causeway import topology as topology_module
-
 from tests.support.api import Api
 
 ORDER_PLACED_V2 = schemas.default().schema("OrderPlaced", 2)

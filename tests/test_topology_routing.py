@@ -7,7 +7,6 @@ import uuid
 
 from causeway import topology as topology_module
 from causeway.provisioning import provision
-
 from tests.support import aws
 
 

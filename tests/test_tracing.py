@@ -109,7 +109,8 @@ def test_an_upgrade_is_one_trace_across_accounts(api: Api, otlp: Receiver, stack
 
 def assert_logs_carry_trace(logs: Path, correlation_id: str, trace_id: str, *, services: tuple[str, ...]) -> None:
     for service in services:
-        lines = [json.loads(line) for line in (logs / f"{service}.log").read_text().splitlines() if line.startswith("{")]
+        text = (logs / f"{service}.log").read_text()
+        lines = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
         mine = [line for line in lines if line.get("correlationId") == correlation_id]
         assert mine, f"{service} wrote no log line for this flow"
         assert {line.get("trace_id") for line in mine} == {trace_id}, service
@@ -132,15 +133,22 @@ def metric(url: str, name: str, **labels: str) -> float:
 
 def test_metrics_count_what_happened(api: Api, otlp: Receiver, aws_endpoint: str):
     identity, billing = api.urls["identity"], api.urls["billing"]
-    published = metric(identity, "causeway_events_published_total", event_type="UserRegistered")
-    applied = metric(billing, "causeway_events_consumed_total", event_type="UserRegistered", outcome="applied")
-    duplicates = metric(billing, "causeway_events_consumed_total", event_type="UserRegistered", outcome="duplicate")
+
+    def published_by_identity() -> float:
+        return metric(identity, "causeway_events_published_total", event_type="UserRegistered")
+
+    def consumed_by_billing(outcome: str) -> float:
+        return metric(billing, "causeway_events_consumed_total", event_type="UserRegistered", outcome=outcome)
+
+    published = published_by_identity()
+    applied = consumed_by_billing("applied")
+    duplicates = consumed_by_billing("duplicate")
 
     email = f"metered-{uuid.uuid4().hex[:8]}@example.com"
     response = httpx.post(f"{identity}/users", json={"email": email, "password": "meter-password", "name": "M"})
     assert response.status_code == 201
-    eventually(lambda: metric(identity, "causeway_events_published_total", event_type="UserRegistered") == published + 1)
-    eventually(lambda: metric(billing, "causeway_events_consumed_total", event_type="UserRegistered", outcome="applied") == applied + 1)
+    eventually(lambda: published_by_identity() == published + 1)
+    eventually(lambda: consumed_by_billing("applied") == applied + 1)
 
     # The same event delivered to billing once more is skipped by its inbox, and counted.
     trace_id = response.headers["X-Trace-Id"]
@@ -167,8 +175,8 @@ def test_metrics_count_what_happened(api: Api, otlp: Receiver, aws_endpoint: str
             },
         }),
     )
-    eventually(lambda: metric(billing, "causeway_events_consumed_total", event_type="UserRegistered", outcome="duplicate") == duplicates + 1)
-    assert metric(billing, "causeway_events_consumed_total", event_type="UserRegistered", outcome="applied") == applied + 1
+    eventually(lambda: consumed_by_billing("duplicate") == duplicates + 1)
+    assert consumed_by_billing("applied") == applied + 1
     assert metric(billing, "causeway_dead_letter_queue_depth") == 0
     assert metric(identity, "causeway_outbox_backlog") == 0
     assert metric(billing, "causeway_introspection_cache_total", result="miss") >= 0

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from sqlalchemy import select
+
 from causeway import db
 from causeway.messaging.models import OutboxMessage
 from causeway.messaging.relay import EventBridgePublisher, OutboxRelay, PartialFailure
 from causeway.uow import UnitOfWork
-from sqlalchemy import select
 
 
 class FakeEventBridge:
@@ -48,7 +49,8 @@ def stage(sessions, items):
 
 
 def relay_with(sessions, fake):
-    return OutboxRelay(sessions=sessions, publisher=EventBridgePublisher(fake, bus_arn="arn:bus", source="causeway.orders"))
+    publisher = EventBridgePublisher(fake, bus_arn="arn:bus", source="causeway.orders")
+    return OutboxRelay(sessions=sessions, publisher=publisher)
 
 
 def test_only_failed_entries_are_sent_again(sessions):

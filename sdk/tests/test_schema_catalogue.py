@@ -13,6 +13,8 @@ import uuid
 from importlib import resources
 
 import pytest
+from sqlalchemy import func, select
+
 from causeway import db, schemas
 from causeway import topology as topology_module
 from causeway.messaging.consumer import HandlerRegistry, Outcome, QueueConsumer
@@ -20,7 +22,6 @@ from causeway.messaging.models import InboxRecord, OutboxMessage
 from causeway.schemas import InvalidEventData, OutgoingEventInvalid, UnknownSchema
 from causeway.schemas.upcasting import UPCASTERS
 from causeway.uow import UnitOfWork
-from sqlalchemy import func, select
 
 CATALOGUE = schemas.default()
 ORDER_V1 = CATALOGUE.get("OrderPlaced", 1).examples[0]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 
 import pytest
+
 from causeway.schemas import compatibility
 from causeway.schemas.compatibility import Mode, check, violations
 

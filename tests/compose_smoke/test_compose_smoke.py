@@ -29,10 +29,10 @@ from pathlib import Path
 import httpx
 import pytest
 from botocore.exceptions import ClientError
+
 from causeway import topology as topology_module
 from causeway.serve import load_service
 from causeway_devstack.processes import free_port
-
 from tests.support import aws
 from tests.support.api import Api
 from tests.support.people import Person, claims, ok, sign_in

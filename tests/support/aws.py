@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import boto3
+
 from causeway import topology as topology_module
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import yaml
+
 from causeway.config import Settings
 from causeway.topology import Topology
 

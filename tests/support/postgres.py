@@ -34,7 +34,8 @@ class ServiceDatabases:
 
     def url(self, service: str, *, as_service: str | None = None) -> str:
         role = self.name(as_service or service)
-        return f"postgresql+psycopg://{role}:{self.password(as_service or service)}@{self.host}:{self.port}/{self.name(service)}"
+        password = self.password(as_service or service)
+        return f"postgresql+psycopg://{role}:{password}@{self.host}:{self.port}/{self.name(service)}"
 
     def create(self) -> dict[str, str]:
         env = {
@@ -49,7 +50,8 @@ class ServiceDatabases:
         return {service: self.url(service) for service in self.services}
 
     def drop(self) -> None:
-        with psycopg.connect(host=self.host, port=self.port, user=self.admin, dbname="postgres", autocommit=True) as conn:
+        admin = {"host": self.host, "port": self.port, "user": self.admin, "dbname": "postgres"}
+        with psycopg.connect(**admin, autocommit=True) as conn:
             for service in self.services:
                 conn.execute(f'DROP DATABASE IF EXISTS "{self.name(service)}" WITH (FORCE)')
                 conn.execute(f'DROP ROLE IF EXISTS "{self.name(service)}"')

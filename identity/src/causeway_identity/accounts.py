@@ -9,12 +9,12 @@ from datetime import UTC, datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
-from causeway.auth import ADMIN_SCOPE, CUSTOMER_SCOPE, SERVICE_SCOPE
-from causeway.errors import Conflict
-from causeway.uow import UnitOfWork
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from causeway.auth import ADMIN_SCOPE, CUSTOMER_SCOPE, SERVICE_SCOPE
+from causeway.errors import Conflict
+from causeway.uow import UnitOfWork
 from causeway_identity.models import Client, User
 
 # argon2id with the library's defaults (RFC 9106 low-memory profile).

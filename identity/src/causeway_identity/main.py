@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from causeway.service import Runtime, Service
-
 from causeway_identity import keys, seed, views
 from causeway_identity.handlers import handlers
 from causeway_identity.models import Base

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from causeway.db import UtcDateTime, new_metadata
 from sqlalchemy import String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from causeway.db import UtcDateTime, new_metadata
 
 
 class Base(DeclarativeBase):

@@ -6,9 +6,9 @@ and subscriptions like anyone else's.
 
 from __future__ import annotations
 
-from causeway.service import Runtime
 from sqlalchemy import select
 
+from causeway.service import Runtime
 from causeway_identity import accounts
 from causeway_identity.models import User
 from causeway_identity.settings import IdentitySettings

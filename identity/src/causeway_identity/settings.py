@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from pydantic import Field, SecretStr, model_validator
+
 from causeway import topology
 from causeway.config import Settings
-from pydantic import Field, SecretStr, model_validator
 
 
 class IdentitySettings(Settings):
@@ -12,7 +13,8 @@ class IdentitySettings(Settings):
     audience: str = "causeway"
     token_ttl_seconds: int = Field(default=900, ge=60, le=86_400)
     signing_key_pem: SecretStr | None = Field(
-        default=None, description="RSA private key (PEM). Required outside dev/test; generated and kept in the database there."
+        default=None,
+        description="RSA private key (PEM). Required outside dev/test; generated and kept in the database there.",
     )
     # client_id -> secret, as JSON. In dev/test every service of the topology
     # gets `<service>-dev-secret` unless given here.

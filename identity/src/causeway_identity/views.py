@@ -6,19 +6,22 @@ import base64
 import binascii
 from typing import Annotated, Literal
 
-from causeway.auth import SERVICE_SCOPE
-from causeway.errors import AppError, Forbidden, NotFound, Unauthorized
-from causeway.service import get_runtime, unit_of_work
-from causeway.uow import UnitOfWork
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, EmailStr, Field
 
+from causeway.auth import SERVICE_SCOPE
+from causeway.errors import AppError, Forbidden, NotFound, Unauthorized
+from causeway.service import get_runtime, unit_of_work
+from causeway.uow import UnitOfWork
 from causeway_identity import accounts
 from causeway_identity.models import Client, User
 from causeway_identity.tokens import TokenService
 
 router = APIRouter()
+
+# What introspection tells a resource server about an active token (RFC 7662 names).
+INTROSPECTED_CLAIMS = ("sub", "scope", "client_id", "exp", "iat", "iss", "aud", "jti", "plan")
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
@@ -187,7 +190,7 @@ def introspect(
         "active": True,
         "token_type": "Bearer",
         "username": claims.get("email"),
-        **{k: claims[k] for k in ("sub", "scope", "client_id", "exp", "iat", "iss", "aud", "jti", "plan") if k in claims},
+        **{k: claims[k] for k in INTROSPECTED_CLAIMS if k in claims},
     }
 
 

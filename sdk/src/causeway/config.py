@@ -6,7 +6,7 @@ suit host mode; containers and tests override them through the environment.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -15,7 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from causeway import topology as topology_module
 
 
-class Environment(str, Enum):
+class Environment(StrEnum):
     dev = "dev"
     test = "test"
     prod = "prod"

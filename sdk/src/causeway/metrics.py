@@ -38,8 +38,12 @@ class RuntimeCollector(Collector):
         from causeway.messaging.models import OutboxMessage
 
         runtime = self.runtime
-        published = CounterMetricFamily("causeway_events_published", "Events accepted by the bus.", labels=["event_type"])
-        failed = CounterMetricFamily("causeway_events_publish_failed", "Entries the bus rejected.", labels=["event_type"])
+        published = CounterMetricFamily(
+            "causeway_events_published", "Events accepted by the bus.", labels=["event_type"]
+        )
+        failed = CounterMetricFamily(
+            "causeway_events_publish_failed", "Entries the bus rejected.", labels=["event_type"]
+        )
         if runtime.relay:
             for event_type, n in runtime.relay.stats.published.items():
                 published.add_metric([event_type], n)
@@ -67,7 +71,9 @@ class RuntimeCollector(Collector):
         yield consumed
         yield upcast
 
-        cache = CounterMetricFamily("causeway_introspection_cache", "Token introspection cache lookups.", labels=["result"])
+        cache = CounterMetricFamily(
+            "causeway_introspection_cache", "Token introspection cache lookups.", labels=["result"]
+        )
         cache.add_metric(["hit"], runtime.introspector.hits)
         cache.add_metric(["miss"], runtime.introspector.misses)
         yield cache
@@ -82,7 +88,9 @@ class RuntimeCollector(Collector):
                     ).one()
                 yield GaugeMetricFamily("causeway_outbox_backlog", "Events committed, not yet sent.", value=count)
                 age = time.time() - oldest.timestamp() if oldest else 0.0
-                yield GaugeMetricFamily("causeway_outbox_oldest_age_seconds", "Age of the oldest unsent event.", value=age)
+                yield GaugeMetricFamily(
+                    "causeway_outbox_oldest_age_seconds", "Age of the oldest unsent event.", value=age
+                )
             if runtime.consumer:
                 depth = runtime.consumer.dead_letter_depth()
                 if depth is not None:

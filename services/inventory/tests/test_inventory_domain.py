@@ -7,8 +7,10 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-import causeway_inventory
 import pytest
+from sqlalchemy import select
+
+import causeway_inventory
 from causeway import db
 from causeway.messaging.envelope import Event, Metadata
 from causeway.messaging.models import OutboxMessage
@@ -16,7 +18,6 @@ from causeway.uow import UnitOfWork
 from causeway_inventory import service
 from causeway_inventory.handlers import handlers
 from causeway_inventory.models import Base, Reservation, ReservationStatus
-from sqlalchemy import select
 
 VERSIONS = Path(causeway_inventory.__file__).parent / "migrations" / "versions"
 

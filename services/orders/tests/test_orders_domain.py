@@ -11,8 +11,10 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import causeway_orders
 import pytest
+from sqlalchemy import select
+
+import causeway_orders
 from causeway import db
 from causeway.errors import Unprocessable
 from causeway.messaging.envelope import Event, Metadata
@@ -21,7 +23,6 @@ from causeway.uow import UnitOfWork
 from causeway_orders import caches, pricing, service
 from causeway_orders.handlers import handlers
 from causeway_orders.models import Base, Order, OrderStatus
-from sqlalchemy import select
 
 VERSIONS = Path(causeway_orders.__file__).parent / "migrations" / "versions"
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)

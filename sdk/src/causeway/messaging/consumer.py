@@ -26,7 +26,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from enum import Enum
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from opentelemetry import trace
@@ -84,7 +84,7 @@ class HandlerRegistry:
         return frozenset(self._handlers)
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     applied = "applied"
     duplicate = "duplicate"
     failed = "failed"

@@ -14,12 +14,13 @@ rows written by another process; failures back off exponentially.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
 import time
-from collections.abc import Sequence
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -261,10 +262,8 @@ class OutboxRelay:
         )
         while not self._stopping.is_set():
             self._wake.clear()
-            try:
+            with contextlib.suppress(RetryError):  # raised only when stopping
                 retrying(self.publish_pending)
-            except RetryError:
-                pass  # stopping
             self._wake.wait(self._idle_seconds)
 
     def _interruptible_sleep(self, seconds: float) -> None:

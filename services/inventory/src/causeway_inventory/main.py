@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from causeway.service import Runtime, Service
-
 from causeway_inventory import seed, views
 from causeway_inventory.handlers import handlers
 from causeway_inventory.models import Base

@@ -8,7 +8,6 @@ exists is left alone, so a restart never resets stock that orders consumed.
 from __future__ import annotations
 
 from causeway.service import Runtime
-
 from causeway_inventory import service
 from causeway_inventory.settings import InventorySettings
 

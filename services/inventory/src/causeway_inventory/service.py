@@ -13,9 +13,9 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
-from causeway.uow import UnitOfWork
 from sqlalchemy import select
 
+from causeway.uow import UnitOfWork
 from causeway_inventory.models import Product, Reservation, ReservationLine, ReservationStatus
 
 log = logging.getLogger("causeway.inventory")

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from fastapi import APIRouter, Depends, Path, Response
+from pydantic import Field
+
 from causeway.api import ApiInput, ApiModel
 from causeway.auth import Principal, require_admin
 from causeway.errors import NotFound
 from causeway.service import unit_of_work
 from causeway.uow import UnitOfWork
-from fastapi import APIRouter, Depends, Path, Response
-from pydantic import Field
-
 from causeway_inventory import service
 from causeway_inventory.models import Product
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
+from fastapi import APIRouter, Depends, Query
+
 from causeway.api import ApiModel
 from causeway.auth import Principal, authenticated
 from causeway.errors import NotFound
 from causeway.service import unit_of_work
 from causeway.uow import UnitOfWork
-from fastapi import APIRouter, Depends, Query
-
 from causeway_notifications import service
 from causeway_notifications.models import Notification
 

@@ -13,9 +13,9 @@ import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from causeway.uow import UnitOfWork
 from sqlalchemy import select
 
+from causeway.uow import UnitOfWork
 from causeway_orders.models import CatalogueEntry, CustomerPlan
 from causeway_orders.pricing import DEFAULT_PLAN, Price
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 from causeway.messaging.consumer import HandlerRegistry
 from causeway.messaging.envelope import Event
 from causeway.uow import UnitOfWork
-
 from causeway_orders import caches, service
 
 handlers = HandlerRegistry()

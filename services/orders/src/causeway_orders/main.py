@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from causeway.service import Service
-
 from causeway_orders import views
 from causeway_orders.handlers import handlers
 from causeway_orders.models import Base

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from causeway.db import UtcDateTime, new_metadata
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from causeway.db import UtcDateTime, new_metadata
 
 
 class Base(DeclarativeBase):

@@ -12,10 +12,10 @@ import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from causeway.errors import Unprocessable
-from causeway.uow import UnitOfWork
 from sqlalchemy import select
 
+from causeway.errors import Unprocessable
+from causeway.uow import UnitOfWork
 from causeway_orders import caches, pricing
 from causeway_orders.models import Order, OrderLine, OrderStatus
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from causeway.config import Settings
 from pydantic import Field
+
+from causeway.config import Settings
 
 
 class OrdersSettings(Settings):

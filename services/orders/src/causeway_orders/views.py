@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
+from fastapi import APIRouter, Depends, Query
+from pydantic import Field
+
 from causeway.api import ApiInput, ApiModel
 from causeway.auth import CUSTOMER_SCOPE, Principal, authenticated, require_scope
 from causeway.errors import NotFound
 from causeway.service import Runtime, get_runtime, unit_of_work
 from causeway.uow import UnitOfWork
-from fastapi import APIRouter, Depends, Query
-from pydantic import Field
-
 from causeway_orders import caches, service
 from causeway_orders.models import CatalogueEntry, Order
 

@@ -12,10 +12,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from causeway import schemas
-from causeway.topology import Topology, TopologyError
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from causeway import schemas
+from causeway.topology import Topology, TopologyError
 from causeway_platform import registry
 
 _environment = Environment(

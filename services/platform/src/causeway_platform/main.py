@@ -10,9 +10,9 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from causeway.service import Runtime, Service
 from sqlalchemy.exc import IntegrityError
 
+from causeway.service import Runtime, Service
 from causeway_platform import registry, views
 from causeway_platform.models import Base
 

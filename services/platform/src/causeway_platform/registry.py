@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
 from causeway import schemas
 from causeway.errors import Conflict, NotFound, Unprocessable
 from causeway.schemas import compatibility
 from causeway.schemas.compatibility import Mode
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
 from causeway_platform.models import RegistrySubject, RegistryVersion
 
 log = logging.getLogger("causeway.platform.registry")

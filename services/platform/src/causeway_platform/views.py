@@ -5,17 +5,17 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
+from fastapi import APIRouter, Depends, Response
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import IntegrityError
+
 from causeway import schemas
 from causeway.auth import Principal, require_admin
 from causeway.errors import Conflict, Unprocessable
 from causeway.schemas.compatibility import Mode
 from causeway.service import Runtime, get_runtime, unit_of_work
 from causeway.uow import UnitOfWork
-from fastapi import APIRouter, Depends, Response
-from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.exc import IntegrityError
-
 from causeway_platform import catalog, registry
 
 router = APIRouter(tags=["topology"])

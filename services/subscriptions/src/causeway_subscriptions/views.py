@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
+from fastapi import APIRouter, Depends, Query
+from pydantic import Field
+
 from causeway.api import ApiInput, ApiModel
 from causeway.auth import Principal, authenticated
 from causeway.errors import NotFound
 from causeway.service import unit_of_work
 from causeway.uow import UnitOfWork
-from fastapi import APIRouter, Depends, Query
-from pydantic import Field
-
 from causeway_subscriptions import plans, service
 from causeway_subscriptions.models import Subscription, UpgradeRequest
 

@@ -14,7 +14,6 @@ from causeway_devstack.jaeger import Jaeger
 from causeway_devstack.processes import port_is_free
 from causeway_devstack.stack import Stack, default_ports, installed_services, otlp_env
 
-
 LOCALSTACK_PORT = 4566
 
 

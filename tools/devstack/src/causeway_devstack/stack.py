@@ -10,9 +10,9 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 from causeway import topology as topology_module
-
 from causeway_devstack.localstack import LocalStack
 from causeway_devstack.processes import ReadyWhen, open_log
+
 
 def installed_services() -> list[str]:
     """Services that exist, in topology order."""
