@@ -12,7 +12,7 @@ from pydantic import BaseModel, EmailStr, Field
 
 from causeway.auth import SERVICE_SCOPE
 from causeway.errors import AppError, Forbidden, NotFound, Unauthorized
-from causeway.service import get_runtime, unit_of_work
+from causeway.service import get_runtime, reading_unit_of_work, unit_of_work
 from causeway.uow import UnitOfWork
 from causeway_identity import accounts
 from causeway_identity.models import Client, User
@@ -174,7 +174,7 @@ def introspect(
     token: Annotated[str, Form()],
     client_id: Annotated[str | None, Form()] = None,
     client_secret: Annotated[str | None, Form()] = None,
-    uow: UnitOfWork = Depends(unit_of_work),
+    uow: UnitOfWork = Depends(reading_unit_of_work),
 ) -> dict:
     """RFC 7662. Only authenticated service clients may ask."""
     if _client(request, uow, client_id, client_secret) is None:

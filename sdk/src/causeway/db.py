@@ -3,7 +3,10 @@
 SQLite (host mode) and PostgreSQL (containers) run the same code. On SQLite,
 every transaction starts with BEGIN IMMEDIATE so that read-then-write logic
 (a balance check, a stock check) is serialised just as `SELECT ... FOR UPDATE`
-serialises it on PostgreSQL.
+serialises it on PostgreSQL. Transactions marked read-only (READ_ONLY, set by
+read-only units of work) begin DEFERRED instead: in WAL mode they read a
+snapshot without taking the write lock, so reads never queue behind writes or
+each other.
 """
 
 from __future__ import annotations
@@ -20,6 +23,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 MIGRATIONS_HOME = Path(__file__).parent / "migrations"
+
+# Execution option of a connection whose transaction only reads.
+READ_ONLY = "causeway_read_only"
 
 # Constraint names that are the same on every backend, so migrations can refer to them.
 NAMING_CONVENTION = {
@@ -80,8 +86,9 @@ def create_db_engine(url: str) -> Engine:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _begin_immediate(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    def _begin(connection):
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
 

@@ -56,7 +56,7 @@ class Runtime:
     consumer: QueueConsumer | None = None
     extras: dict = field(default_factory=dict)  # service-specific wiring (e.g. signing keys)
 
-    def unit_of_work(self) -> UnitOfWork:
+    def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:
         return UnitOfWork(
             sessions=self.sessions,
             producer=self.spec.name,
@@ -64,6 +64,7 @@ class Runtime:
             on_commit=self.relay.wake if self.relay else (lambda: None),
             validate=self.validate_outgoing,
             destination=self.topology.hub_bus_name,
+            read_only=read_only,
         )
 
     def readiness(self) -> dict[str, str]:
@@ -254,6 +255,17 @@ def get_runtime(request: Request) -> Runtime:
     return request.app.state.runtime
 
 
-def unit_of_work(runtime: Runtime = Depends(get_runtime)) -> Iterator[UnitOfWork]:
-    with runtime.unit_of_work() as uow:
+# Requests that by HTTP's rules change nothing.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def unit_of_work(request: Request, runtime: Runtime = Depends(get_runtime)) -> Iterator[UnitOfWork]:
+    """A unit of work per request; read-only for safe methods, so reads never wait for writes."""
+    with runtime.unit_of_work(read_only=request.method in SAFE_METHODS) as uow:
+        yield uow
+
+
+def reading_unit_of_work(runtime: Runtime = Depends(get_runtime)) -> Iterator[UnitOfWork]:
+    """A read-only unit of work for a POST that only reads (token introspection)."""
+    with runtime.unit_of_work(read_only=True) as uow:
         yield uow

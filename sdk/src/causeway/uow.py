@@ -3,6 +3,9 @@
 Views and event handlers open one, change state through `uow.session`, call
 `uow.publish(...)` for each fact, and `uow.commit()`. The events land in the
 outbox table in the same transaction; the relay sends them after commit.
+
+A read-only unit of work (what GET requests get) changes nothing and publishes
+nothing; on SQLite its transaction takes no write lock (see causeway.db).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from causeway.db import READ_ONLY
 from causeway.messaging import context as message_context
 from causeway.messaging import tracing
 from causeway.messaging.envelope import Event, new_metadata
@@ -39,6 +43,7 @@ class UnitOfWork:
         on_commit: Callable[[], None] = lambda: None,
         validate: OutgoingValidator = accept_all,
         destination: str = "causeway-bus",
+        read_only: bool = False,
     ) -> None:
         self._sessions = sessions
         self._producer = producer
@@ -46,12 +51,16 @@ class UnitOfWork:
         self._on_commit = on_commit
         self._validate = validate
         self._destination = destination
+        self.read_only = read_only
         self._published: list[Event] = []
         self.session: Session
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._sessions()
         self._published = []
+        if self.read_only:
+            # Begin now, marked, so the engine's begin hook knows (SQLite: BEGIN, not IMMEDIATE).
+            self.session.connection(execution_options={READ_ONLY: True})
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -68,6 +77,8 @@ class UnitOfWork:
         The current trace context is stamped into the envelope so the consumer
         continues the same trace, however late the relay sends it.
         """
+        if self.read_only:
+            raise RuntimeError(f"a read-only unit of work cannot publish {event_type}")
         self._validate(event_type, schema_version, data)
         ctx = message_context.current()
         event_id = str(uuid.uuid4())
@@ -99,6 +110,8 @@ class UnitOfWork:
         return event
 
     def commit(self) -> None:
+        if self.read_only and (self.session.new or self.session.dirty or self.session.deleted):
+            raise RuntimeError("a read-only unit of work cannot change state")
         self.session.commit()
         if self._published:
             self._published = []
