@@ -14,10 +14,6 @@ experiments are labelled as such in the table and the JSON.
 - batch-delete: the queue consumer deletes the messages of one receive with a
   single DeleteMessageBatch after handling them, instead of one DeleteMessage
   each (still only after each one's commit).
-- sqlite-deferred-reads: GET and HEAD requests begin their SQLite transaction
-  DEFERRED (a read lock that never blocks on writers in WAL mode) instead of
-  IMMEDIATE (the write lock every transaction takes today); event handlers and
-  writing requests keep BEGIN IMMEDIATE, which serialises read-then-write logic.
 - relay-drain: the outbox relay sends every batch it can from one read of the
   outbox (LOOKAHEAD rows) before reading again, instead of re-reading 200 rows
   for every batch of 10 (per-aggregate order kept: an aggregate's next event
@@ -30,7 +26,7 @@ import os
 import time
 
 ENV = "BENCH_EXPERIMENTS"
-KNOWN = ("sqlite-normal", "sqlite-deferred-reads", "batch-delete", "relay-drain")
+KNOWN = ("sqlite-normal", "batch-delete", "relay-drain")
 
 
 def parse(text: str | None) -> list[str]:
@@ -46,7 +42,6 @@ def apply(names: list[str] | None = None) -> list[str]:
     for name in names:
         {
             "sqlite-normal": _sqlite_normal,
-            "sqlite-deferred-reads": _sqlite_deferred_reads,
             "batch-delete": _batch_delete,
             "relay-drain": _relay_drain,
         }[name]()
@@ -73,56 +68,6 @@ def _sqlite_normal() -> None:
         return engine
 
     db.create_db_engine = create_db_engine
-
-
-def _sqlite_deferred_reads() -> None:
-    import contextvars
-
-    from sqlalchemy import event
-
-    from causeway import db, web
-
-    reading: contextvars.ContextVar[bool] = contextvars.ContextVar("bench_read_only_request", default=False)
-    original_engine = db.create_db_engine
-
-    def create_db_engine(url: str):
-        engine = original_engine(url)
-        if engine.dialect.name != "sqlite":
-            return engine
-        for listener in list(engine.dispatch.begin):
-            if getattr(listener, "__name__", "") == "_begin_immediate":
-                event.remove(engine, "begin", listener)
-
-        @event.listens_for(engine, "begin")
-        def _begin(connection):
-            connection.exec_driver_sql("BEGIN" if reading.get() else "BEGIN IMMEDIATE")
-
-        return engine
-
-    original_app = web.create_app
-
-    class ReadOnlyRequests:
-        """Pure ASGI: marks GET/HEAD requests; sync views and dependencies get a copy of the context."""
-
-        def __init__(self, app) -> None:
-            self.app = app
-
-        async def __call__(self, scope, receive, send) -> None:
-            if scope["type"] != "http":
-                return await self.app(scope, receive, send)
-            token = reading.set(scope["method"] in ("GET", "HEAD"))
-            try:
-                await self.app(scope, receive, send)
-            finally:
-                reading.reset(token)
-
-    def create_app(**kwargs):
-        app = original_app(**kwargs)
-        app.add_middleware(ReadOnlyRequests)
-        return app
-
-    db.create_db_engine = create_db_engine
-    web.create_app = create_app
 
 
 def _batch_delete() -> None:
