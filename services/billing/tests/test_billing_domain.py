@@ -126,10 +126,119 @@ def test_an_order_is_charged_its_cached_total(new_uow):
         assert uow.session.get(OrderTotal, "o1").total == 2400
 
 
-def test_stock_reserved_before_order_placed_is_retried(new_uow):
+def order_placed(new_uow, order_id: str = "o1", total: int = 2400) -> Payment | None:
+    with new_uow() as uow:
+        payment = service.remember_order(uow, order_id=order_id, customer_id="c1", total=total, currency="USD")
+        uow.commit()
+        return payment
+
+
+def stock_reserved(new_uow, order_id: str = "o1") -> Payment | None:
+    with new_uow() as uow:
+        payment = service.charge_order(uow, order_id=order_id)
+        uow.commit()
+        return payment
+
+
+def order_payments(new_uow, order_id: str = "o1") -> list[Payment]:
+    with new_uow() as uow:
+        payments = list(uow.session.scalars(select(Payment).where(Payment.order_id == order_id)))
+        uow.session.expunge_all()  # readable after the unit of work rolls back its read
+        return payments
+
+
+@pytest.mark.parametrize(
+    "arrivals",
+    [
+        ["placed", "reserved"],
+        ["reserved", "placed"],
+        ["reserved", "reserved", "placed"],
+        ["reserved", "placed", "reserved"],
+        ["placed", "placed", "reserved"],
+        ["reserved", "placed", "placed"],
+        ["placed", "reserved", "placed", "reserved"],
+        ["reserved", "placed", "reserved", "placed"],
+    ],
+    ids="-".join,
+)
+def test_an_order_is_charged_once_whichever_event_arrives_first(new_uow, arrivals):
     open_wallet(new_uow)
+    placed = 0
+    for arrival in arrivals:
+        if arrival == "placed":
+            # A later copy of OrderPlaced with another total changes nothing.
+            order_placed(new_uow, total=2400 if placed == 0 else 9999)
+            placed += 1
+        else:
+            stock_reserved(new_uow)
+    [payment] = order_payments(new_uow)
+    assert (payment.status, payment.amount, payment.currency, payment.customer_id) == (
+        PaymentStatus.CAPTURED,
+        2400,
+        "USD",
+        "c1",
+    )
+    assert balance(new_uow) == 7600
+    assert outbox(new_uow) == ["PaymentCaptured"]
+    with new_uow() as uow:
+        order = uow.session.get(OrderTotal, "o1")
+        assert order.total == 2400 and order.stock_reserved_at is not None
+
+
+def test_stock_reserved_before_order_placed_is_kept_not_retried(new_uow):
+    open_wallet(new_uow)
+    assert stock_reserved(new_uow, "o-early") is None  # no NotYetKnown: nothing to retry
+    assert order_payments(new_uow, "o-early") == []
+    assert balance(new_uow) == 10_000
+    assert outbox(new_uow) == []
+    with new_uow() as uow:
+        order = uow.session.get(OrderTotal, "o-early")
+        assert not order.known and order.total is None and order.customer_id is None
+        assert order.stock_reserved_at is not None
+    payment = order_placed(new_uow, "o-early")  # OrderPlaced arriving later charges
+    assert payment is not None and payment.amount == 2400
+
+
+def test_order_placed_alone_charges_nothing(new_uow):
+    open_wallet(new_uow)
+    assert order_placed(new_uow) is None
+    assert order_payments(new_uow) == []
+    with new_uow() as uow:
+        assert uow.session.get(OrderTotal, "o1").stock_reserved_at is None
+
+
+def test_an_order_whose_wallet_is_not_open_is_retried_and_records_nothing(new_uow):
+    stock_reserved(new_uow)
     with new_uow() as uow, pytest.raises(service.NotYetKnown):
-        service.charge_order(uow, order_id="o-unknown")
+        service.remember_order(uow, order_id="o1", customer_id="c1", total=2400, currency="USD")
+    with new_uow() as uow:
+        assert not uow.session.get(OrderTotal, "o1").known  # rolled back with the failed charge
+    open_wallet(new_uow)
+    order_placed(new_uow)  # the retry, once UserRegistered was applied
+    assert [p.amount for p in order_payments(new_uow)] == [2400]
+    assert balance(new_uow) == 7600
+
+
+def test_order_placed_and_stock_reserved_at_once_charge_once(new_uow):
+    open_wallet(new_uow)
+    start = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def deliver(event) -> None:
+        start.wait()
+        try:
+            event(new_uow)
+        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+
+    threads = [threading.Thread(target=deliver, args=(event,)) for event in (order_placed, stock_reserved)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert [p.amount for p in order_payments(new_uow)] == [2400]
+    assert balance(new_uow) == 7600
 
 
 def test_a_charge_before_the_wallet_exists_is_retried(new_uow):

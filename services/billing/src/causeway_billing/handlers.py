@@ -1,8 +1,13 @@
 """Billing's event handlers: open wallets, remember order totals, charge.
 
+An order is charged when both its OrderPlaced and its StockReserved are in,
+whichever arrives first: each handler records its fact on the order's row and
+the second one charges, so an early StockReserved is kept, not retried.
+
 Handlers never commit: the consumer commits the effect with its inbox record.
-A handler that raises (a missing field, a fact that has not arrived yet) is
-retried with backoff and ends in the dead-letter queue if it never succeeds.
+A handler that raises (a missing field, a wallet that is not open yet, another
+process creating the same order's row at that moment) is retried with backoff
+and ends in the dead-letter queue if it never succeeds.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ def open_wallet(event: Event, uow: UnitOfWork) -> None:
 
 @handlers.on("OrderPlaced", version=2)  # v1 events arrive upcast (channel "web")
 def remember_order(event: Event, uow: UnitOfWork) -> None:
+    # Charges too if this order's StockReserved came first.
     data = event.data
     service.remember_order(
         uow,
@@ -34,7 +40,8 @@ def remember_order(event: Event, uow: UnitOfWork) -> None:
 
 @handlers.on("StockReserved")
 def charge_order(event: Event, uow: UnitOfWork) -> None:
-    # The amount comes from our own copy of OrderPlaced, not from inventory.
+    # The amount comes from our own copy of OrderPlaced, not from inventory; if
+    # that has not arrived yet, this is recorded and OrderPlaced charges.
     service.charge_order(uow, order_id=event.data["orderId"])
 
 

@@ -1,4 +1,4 @@
-"""Billing's tables: wallets, payments, and the order totals it will charge."""
+"""Billing's tables: wallets, payments, and the orders it will charge (total, stock reserved)."""
 
 from __future__ import annotations
 
@@ -63,16 +63,30 @@ class Payment(Base):
 
 
 class OrderTotal(Base):
-    """What an order costs, cached from OrderPlaced until inventory reserves its stock.
+    """An order's charge progress: its total from OrderPlaced, and whether inventory reserved its stock.
 
-    A local copy of orders' facts: rebuilt by replaying OrderPlaced (each
-    event inserts its row once; later copies change nothing).
+    SQS keeps no order between producers, so either fact may arrive first; the
+    row is created by whichever does, and the order is charged once both are
+    in. `customer_id`, `total` and `currency` are NULL until OrderPlaced
+    arrives (first copy wins, later copies change nothing); `stock_reserved_at`
+    is NULL until StockReserved arrives (set once).
+
+    A local copy of other services' facts: rebuilt by replaying OrderPlaced and
+    StockReserved in any order (an order charged before is found by its
+    payment's `charge_key` and not charged again).
     """
 
     __tablename__ = "order_totals"
 
     order_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    customer_id: Mapped[str] = mapped_column(String(64))
-    total: Mapped[int] = mapped_column(BigInteger)
-    currency: Mapped[str] = mapped_column(String(3))
+    customer_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    total: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    currency: Mapped[str | None] = mapped_column(String(3), nullable=True)
+    stock_reserved_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # When the first of the two facts arrived.
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    @property
+    def known(self) -> bool:
+        """OrderPlaced arrived: the customer, total and currency are set."""
+        return self.total is not None

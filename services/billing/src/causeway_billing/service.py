@@ -5,6 +5,10 @@ SQLite serialises the whole transaction instead) before it reads the balance,
 so two charges that together exceed a wallet can never both capture. A charge
 is recorded as a Payment keyed by what it pays for, so a charge request that
 arrives twice is applied once, whatever its event id.
+
+An order is charged once both OrderPlaced (its total) and StockReserved have
+arrived, in either order: each is recorded on the order's row, and whichever
+comes second charges.
 """
 
 from __future__ import annotations
@@ -34,7 +38,8 @@ INVALID_AMOUNT = "invalid_amount"
 class NotYetKnown(RuntimeError):
     """The event depends on a fact that has not arrived yet (SQS keeps no order).
 
-    Raised from a handler, it leaves the message on the queue: the consumer
+    Today that is a charge for a customer whose wallet is not open yet
+    (UserRegistered not applied). Raised from a handler, it leaves the message on the queue: the consumer
     retries it with backoff, and the missing fact usually lands in between.
     """
 
@@ -102,34 +107,73 @@ def refusal(*, balance: int, wallet_currency: str, amount: int, currency: str) -
     return None
 
 
-def remember_order(uow: UnitOfWork, *, order_id: str, customer_id: str, total: int, currency: str) -> None:
-    """Cache an order's total from OrderPlaced; the charge happens once its stock is reserved."""
-    if uow.session.get(OrderTotal, order_id) is not None:
-        return
-    uow.session.add(
-        OrderTotal(
-            order_id=order_id,
-            customer_id=customer_id,
-            total=int(total),
-            currency=currency,
-            created_at=datetime.now(UTC),
-        )
+def remember_order(uow: UnitOfWork, *, order_id: str, customer_id: str, total: int, currency: str) -> Payment | None:
+    """Record an order's total from OrderPlaced; charge it if inventory already reserved its stock.
+
+    The first copy wins: a later copy of OrderPlaced changes nothing. Returns
+    the order's payment once its stock is reserved too, else None (then
+    `charge_order` charges when StockReserved arrives).
+    """
+    order = _locked_order(uow, order_id)
+    if not order.known:
+        order.customer_id = customer_id
+        order.total = int(total)
+        order.currency = currency
+    return _charge_if_ready(uow, order)
+
+
+def charge_order(uow: UnitOfWork, *, order_id: str) -> Payment | None:
+    """Record StockReserved for an order; charge its cached total if OrderPlaced already arrived.
+
+    StockReserved may arrive before its OrderPlaced (SQS keeps no order between
+    producers): then it is only recorded, nothing is charged and None is
+    returned, and `remember_order` charges when OrderPlaced arrives. The amount
+    always comes from our copy of OrderPlaced.
+    """
+    order = _locked_order(uow, order_id)
+    if order.stock_reserved_at is None:
+        order.stock_reserved_at = datetime.now(UTC)
+    return _charge_if_ready(uow, order)
+
+
+def _locked_order(uow: UnitOfWork, order_id: str) -> OrderTotal:
+    """The order's charge progress, locked; created empty by the first of its two events.
+
+    FOR UPDATE makes OrderPlaced and StockReserved of one order wait for each
+    other on PostgreSQL (SQLite serialises the whole transaction), so the
+    second one always sees what the first one recorded. A row that does not
+    exist yet cannot be locked: when two processes insert it concurrently, the
+    second insert fails on the primary key, its transaction rolls back, and
+    the consumer retries that message, which then finds the row.
+    """
+    order = uow.session.scalar(
+        select(OrderTotal)
+        .where(OrderTotal.order_id == order_id)
+        .with_for_update()
+        # The values as locked, not as this session may have read them before the lock.
+        .execution_options(populate_existing=True)
     )
-
-
-def charge_order(uow: UnitOfWork, *, order_id: str) -> Payment:
-    """Charge an order's cached total once inventory reserved its stock."""
-    order = uow.session.get(OrderTotal, order_id)
     if order is None:
-        raise NotYetKnown(f"stock reserved for order {order_id} before its OrderPlaced arrived")
+        order = OrderTotal(order_id=order_id, created_at=datetime.now(UTC))
+        uow.session.add(order)
+        uow.session.flush()  # a concurrent insert of the same order fails here
+    return order
+
+
+def _charge_if_ready(uow: UnitOfWork, order: OrderTotal) -> Payment | None:
+    if not order.known or order.stock_reserved_at is None:
+        return None
+    # Both handlers, and every copy of their events, end here once both facts
+    # are in: `_charge` finds an earlier payment by its charge key, so the
+    # order is still charged once.
     return _charge(
         uow,
-        charge_key=f"order:{order_id}",
+        charge_key=f"order:{order.order_id}",
         customer_id=order.customer_id,
         amount=order.total,
         currency=order.currency,
         purpose=Purpose.ORDER,
-        order_id=order_id,
+        order_id=order.order_id,
     )
 
 
