@@ -16,14 +16,15 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import TypeVar
 
 import httpx
 import pytest
 
 from tests.support.api import Api
-from tests.support.polling import eventually
+from tests.support.catalogue import in_orders_catalogue, inventory_admin, new_product, stock_of
+from tests.support.people import new_customer, ready, sign_in
+from tests.support.polling import within
 
 T = TypeVar("T")
 
@@ -34,121 +35,13 @@ OPENING_BALANCE = 10_000
 
 @pytest.fixture(scope="module", autouse=True)
 def flow_services(api: Api) -> None:
-    missing = [name for name in FLOW_SERVICES if name not in api.urls]
-    if missing:
-        pytest.fail(f"the order flow needs {', '.join(missing)} installed (services/<name>/pyproject.toml entry point)")
-
-
-# -- helpers ----------------------------------------------------------------------------
-
-
-def within(deadline: float, probe: Callable[[], T]) -> T:
-    """`eventually`, against an absolute deadline shared by several checks."""
-    return eventually(probe, timeout=max(deadline - time.monotonic(), 0.0))
-
-
-@dataclass
-class Customer:
-    email: str
-    id: str
-    orders: httpx.Client
-    billing: httpx.Client
-    notifications: httpx.Client
-
-    def balance(self) -> int:
-        response = self.billing.get("/wallets/me")
-        assert response.status_code == 200, response.text
-        return response.json()["balance"]
-
-    def order(self, order_id: str) -> dict:
-        response = self.orders.get(f"/orders/{order_id}")
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    def place(self, *items: tuple[str, int]) -> dict:
-        response = self.orders.post("/orders", json={"items": [{"sku": s, "quantity": q} for s, q in items]})
-        assert response.status_code == 202, response.text
-        return response.json()
-
-    def settled(self, order_id: str, *, deadline: float) -> dict:
-        def probe() -> dict:
-            order = self.order(order_id)
-            assert order["status"] != "PENDING", order
-            return order
-
-        return within(deadline, probe)
-
-    def payments_for(self, order_id: str) -> list[dict]:
-        response = self.billing.get("/payments", params={"orderId": order_id})
-        assert response.status_code == 200, response.text
-        return [p for p in response.json() if p.get("orderId") == order_id]
-
-    def notified(self, kind: str, order_id: str, *, deadline: float) -> dict:
-        def probe() -> dict:
-            response = self.notifications.get("/notifications")
-            assert response.status_code == 200, response.text
-            found = [n for n in response.json() if n["kind"] == kind and order_id in n["subject"] + n["body"]]
-            assert found, f"no {kind} notification for {order_id}: {response.json()}"
-            return found[0]
-
-        return within(deadline, probe)
-
-
-def customer(api: Api, email: str, password: str | None = None) -> Customer:
-    token = api.token(email, password)
-    me = httpx.get(f"{api.urls['identity']}/users/me", headers={"Authorization": f"Bearer {token}"})
-    assert me.status_code == 200, me.text
-    person = Customer(
-        email=email,
-        id=me.json()["id"],
-        orders=api.client("orders", token),
-        billing=api.client("billing", token),
-        notifications=api.client("notifications", token),
-    )
-    # Registration opens the wallet through UserRegistered: wait for it before spending.
-    eventually(person.balance, timeout=10)
-    return person
-
-
-def new_customer(api: Api) -> Customer:
-    email = f"shopper-{uuid.uuid4().hex[:10]}@example.com"
-    api.register(email, password="shopper-password")
-    return customer(api, email, "shopper-password")
+    api.require(FLOW_SERVICES, flow="the order flow")
 
 
 @pytest.fixture(scope="module")
 def admin_inventory(api: Api) -> httpx.Client:
-    return api.as_user("inventory", "admin@example.com")
-
-
-def stock_of(api: Api, sku: str) -> int:
-    response = api.client("inventory").get(f"/products/{sku}")
-    assert response.status_code == 200, response.text
-    return response.json()["stock"]
-
-
-def new_product(api: Api, admin: httpx.Client, *, stock: int, price: int, currency: str = "USD") -> str:
-    """A product of the test's own, once orders' catalogue cache knows it (through ProductUpserted)."""
-    sku = f"SKU-T{uuid.uuid4().hex[:10].upper()}"
-    response = admin.put(
-        f"/products/{sku}", json={"name": f"Test {sku}", "unitPrice": price, "currency": currency, "stock": stock}
-    )
-    assert response.status_code == 201, response.text
-    assert response.json() == {
-        "sku": sku,
-        "name": f"Test {sku}",
-        "unitPrice": price,
-        "currency": currency,
-        "stock": stock,
-    }
-    cached = api.client("orders")
-
-    def known() -> None:
-        entry = cached.get(f"/catalogue/{sku}")
-        assert entry.status_code == 200 and entry.json()["unitPrice"] == price, entry.text
-
-    eventually(known, timeout=SETTLE_SECONDS)
-    return sku
+    """One admin token for the module's products and the admin-only checks."""
+    return inventory_admin(api)
 
 
 def all_at_once(calls: list[Callable[[], T]]) -> list[T]:
@@ -170,10 +63,10 @@ def test_alice_orders_two_books_and_it_is_confirmed_within_five_seconds(api):
     # First in this module and the only test that touches alice: measured as
     # deltas all the same, so it also holds if another module used her wallet.
     # On a fresh stack the numbers are the contract's: 10000 → 7600, 100 → 98.
-    alice = customer(api, "alice@example.com")
+    alice = ready(sign_in(api, "alice@example.com"))
     wallet_before = alice.balance()
     stock_before = stock_of(api, "SKU-BOOK")
-    eventually(lambda: api.client("orders").get("/catalogue/SKU-BOOK").status_code == 200, timeout=10)
+    in_orders_catalogue(api, "SKU-BOOK", timeout=10)
 
     deadline = time.monotonic() + SETTLE_SECONDS
     placed = alice.place(("SKU-BOOK", 2))
@@ -295,7 +188,7 @@ def test_a_price_change_reaches_orders_through_events(api, admin_inventory):
         f"/products/{sku}", json={"name": "Repriced", "unitPrice": 650, "currency": "USD", "stock": 10}
     )
     assert response.status_code == 200, response.text
-    eventually(lambda: api.client("orders").get(f"/catalogue/{sku}").json()["unitPrice"] == 650)
+    in_orders_catalogue(api, sku, price=650)
     placed = shopper.place((sku, 2))
     assert (placed["total"], placed["items"]) == (1300, [{"sku": sku, "quantity": 2, "unitPrice": 650}])
 
@@ -308,11 +201,11 @@ def test_customers_see_only_their_own_orders_and_admins_see_all(api, admin_inven
     owner, other = new_customer(api), new_customer(api)
     mine, theirs = owner.place((sku, 1)), other.place((sku, 1))
 
-    not_found = other.orders.get(f"/orders/{mine['id']}")
+    not_found = other.client("orders").get(f"/orders/{mine['id']}")
     assert not_found.status_code == 404
     assert not_found.json()["error"]["code"] == "order_not_found"
-    assert [o["id"] for o in other.orders.get("/orders").json()] == [theirs["id"]]
-    listed = owner.orders.get("/orders").json()
+    assert [o["id"] for o in other.client("orders").get("/orders").json()] == [theirs["id"]]
+    listed = owner.client("orders").get("/orders").json()
     assert [o["id"] for o in listed] == [mine["id"]] and listed[0]["customerId"] == owner.id
 
     admin = api.as_user("orders", "admin@example.com")
@@ -323,7 +216,7 @@ def test_customers_see_only_their_own_orders_and_admins_see_all(api, admin_inven
 
     assert api.client("orders").get("/orders").status_code == 401
     assert api.client("orders").get(f"/orders/{mine['id']}").status_code == 401
-    assert owner.orders.get("/orders/not-an-order").status_code == 404
+    assert owner.client("orders").get("/orders/not-an-order").status_code == 404
 
 
 def test_only_admins_change_products(api, admin_inventory):
@@ -355,6 +248,7 @@ def test_bad_orders_are_refused_and_nothing_is_written(api, admin_inventory):
     usd = new_product(api, admin_inventory, stock=10, price=100)
     eur = new_product(api, admin_inventory, stock=10, price=100, currency="EUR")
     shopper = new_customer(api)
+    orders = shopper.client("orders")
 
     def line(sku: str = usd, quantity: object = 1) -> dict:
         return {"sku": sku, "quantity": quantity}
@@ -374,12 +268,12 @@ def test_bad_orders_are_refused_and_nothing_is_written(api, admin_inventory):
         "mixed currencies": ({"items": [line(usd), line(eur)]}, "mixed_currencies"),
     }
     for name, (body, code) in cases.items():
-        response = shopper.orders.post("/orders", json=body)
+        response = orders.post("/orders", json=body)
         assert response.status_code == 422, (name, response.text)
         assert response.json()["error"]["code"] == code, (name, response.json())
-    not_json = shopper.orders.post("/orders", content=b"{not json", headers={"Content-Type": "application/json"})
+    not_json = orders.post("/orders", content=b"{not json", headers={"Content-Type": "application/json"})
     assert not_json.status_code == 422
 
-    assert shopper.orders.get("/orders").json() == []
-    assert shopper.billing.get("/payments").json() == []
+    assert orders.get("/orders").json() == []
+    assert shopper.client("billing").get("/payments").json() == []
     assert (stock_of(api, usd), stock_of(api, eur)) == (10, 10)

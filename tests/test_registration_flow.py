@@ -16,8 +16,8 @@ from datetime import datetime
 import httpx
 import pytest
 
-from tests.support.api import Api
-from tests.support.people import Person, ok, register, sign_in
+from tests.support.api import Api, ok
+from tests.support.people import Person, ready, register, sign_in
 from tests.support.polling import eventually, within
 
 SETTLE_SECONDS = 5.0
@@ -26,17 +26,12 @@ FLOW_SERVICES = ("identity", "billing", "subscriptions", "notifications")
 
 @pytest.fixture(scope="module", autouse=True)
 def flow_services(api: Api) -> None:
-    missing = [name for name in FLOW_SERVICES if name not in api.urls]
-    if missing:
-        pytest.fail(f"registration needs {', '.join(missing)} installed (services/<name>/pyproject.toml)")
+    api.require(FLOW_SERVICES, flow="registration")
 
 
 def settled(person: Person) -> Person:
-    """Wait until registration's effects exist, for tests about something else."""
-    eventually(person.wallet, timeout=10)
-    eventually(person.subscription, timeout=10)
-    eventually(lambda: person.notifications("welcome"), timeout=10)
-    return person
+    """Every effect of registration in place, for tests about something else."""
+    return ready(person, subscription=True, welcome=True)
 
 
 def error_code(response: httpx.Response, status: int) -> str:

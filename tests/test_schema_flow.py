@@ -11,25 +11,16 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import create_engine, text
 
 from causeway_devstack.processes import free_port
-from tests.support import aws
-from tests.support.api import Api
-from tests.support.people import Person, ok, register
+from tests.support import aws, outbox
+from tests.support.api import Api, ok
+from tests.support.catalogue import in_orders_catalogue, new_product
+from tests.support.metrics import metric
+from tests.support.people import new_customer
 from tests.support.polling import eventually, within
 
 SETTLE_SECONDS = 10.0
-
-
-def metric(url: str, name: str, **labels: str) -> float:
-    total = 0.0
-    for family in text_string_to_metric_families(httpx.get(f"{url}/metrics", timeout=5).text):
-        for sample in family.samples:
-            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
-                total += sample.value
-    return total
 
 
 def upcasts(api: Api, service: str) -> float:
@@ -44,15 +35,7 @@ def applied_orders(api: Api, service: str) -> float:
 
 def outbox_versions(stack, order_ids: list[str]) -> dict[str, int]:
     """The schemaVersion of each order's OrderPlaced, as the orders relay sent it (read-only)."""
-    url = stack.database_urls.get("orders") or f"sqlite:///{stack.data_dir / 'orders.db'}"
-    engine = create_engine(url)
-    try:
-        with engine.connect() as connection:
-            rows = connection.execute(
-                text("SELECT aggregate_id, detail FROM causeway_outbox WHERE event_type = 'OrderPlaced'")
-            ).all()
-    finally:
-        engine.dispose()
+    rows = outbox.sent(stack, "orders", "OrderPlaced")
     wanted = set(order_ids)
     return {key: json.loads(detail)["metadata"]["schemaVersion"] for key, detail in rows if key in wanted}
 
@@ -68,47 +51,20 @@ def orders_v1(stack) -> str:
         stack.stop_service("orders-v1")
 
 
-def new_product(api: Api, *, price: int) -> str:
-    """A product of the test's own, once orders' catalogue cache has it (through ProductUpserted)."""
-    sku = f"SKU-S{uuid.uuid4().hex[:10].upper()}"
-    admin = api.as_user("inventory", "admin@example.com")
-    product = {"name": f"Schema {sku}", "unitPrice": price, "currency": "USD", "stock": 10}
-    ok(admin.put(f"/products/{sku}", json=product), 201)
-    eventually(lambda: httpx.get(f"{api.urls['orders']}/catalogue/{sku}").status_code == 200, timeout=SETTLE_SECONDS)
-    return sku
-
-
-def shopper(api: Api) -> Person:
-    person = register(api, prefix="schema-shopper")
-    eventually(person.wallet, timeout=SETTLE_SECONDS)  # UserRegistered opened the wallet
-    return person
-
-
 def test_v1_and_v2_producers_coexist_and_every_consumer_handles_both(api: Api, stack, orders_v1: str):
-    person = shopper(api)
+    person = new_customer(api, prefix="schema-shopper")
     v1_orders = httpx.Client(base_url=orders_v1, headers={"Authorization": f"Bearer {person.token}"}, timeout=10)
-    v2_orders = person.client("orders")
     before = {s: (upcasts(api, s), applied_orders(api, s)) for s in ("inventory", "billing")}
 
-    mug, book = new_product(api, price=800), new_product(api, price=1200)
+    mug = new_product(api, price=800, timeout=SETTLE_SECONDS)
+    book = new_product(api, price=1200, timeout=SETTLE_SECONDS)
     address = {"line1": "1 Harbour Street", "city": "Lisbon", "postalCode": "1100-001", "country": "PT"}
     deadline = time.monotonic() + SETTLE_SECONDS
     old = ok(v1_orders.post("/orders", json={"items": [{"sku": mug, "quantity": 1}]}), 202)
-    new = ok(
-        v2_orders.post(
-            "/orders",
-            json={"items": [{"sku": book, "quantity": 1}], "channel": "mobile", "shippingAddress": address},
-        ),
-        202,
-    )
+    new = person.place((book, 1), channel="mobile", shippingAddress=address)  # through the v2 producer
 
-    def settled(order_id: str) -> dict:
-        order = ok(v2_orders.get(f"/orders/{order_id}"))
-        assert order["status"] != "PENDING", order
-        return order
-
-    assert within(deadline, lambda: settled(old["id"]))["status"] == "CONFIRMED"
-    assert within(deadline, lambda: settled(new["id"]))["status"] == "CONFIRMED"
+    assert person.settled(old["id"], deadline=deadline)["status"] == "CONFIRMED"
+    assert person.settled(new["id"], deadline=deadline)["status"] == "CONFIRMED"
     assert within(deadline, lambda: person.balance() == 10_000 - 800 - 1200)
 
     # One producer emitted v1, the other v2 ...
@@ -119,16 +75,17 @@ def test_v1_and_v2_producers_coexist_and_every_consumer_handles_both(api: Api, s
         assert upcasts(api, service) >= upcast_before + 1, service
 
     # The order remembers what the customer sent; the v1 producer's event just did not carry it.
-    assert ok(v2_orders.get(f"/orders/{new['id']}"))["channel"] == "mobile"
-    assert ok(v2_orders.get(f"/orders/{new['id']}"))["shippingAddress"] == {**address, "line2": None}
-    assert ok(v2_orders.get(f"/orders/{old['id']}"))["channel"] == "web"
-    assert ok(v2_orders.get(f"/orders/{old['id']}"))["shippingAddress"] is None
+    assert person.order(new["id"])["channel"] == "mobile"
+    assert person.order(new["id"])["shippingAddress"] == {**address, "line2": None}
+    assert person.order(old["id"])["channel"] == "web"
+    assert person.order(old["id"])["shippingAddress"] is None
 
 
 def test_post_orders_validates_channel_and_shipping_address(api: Api):
-    person = shopper(api)
+    person = new_customer(api, prefix="schema-shopper")
     orders = person.client("orders")
-    items = [{"sku": new_product(api, price=500), "quantity": 1}]
+    sku = new_product(api, price=500, timeout=SETTLE_SECONDS)
+    items = [{"sku": sku, "quantity": 1}]
     for body in (
         {"items": items, "channel": "fax"},
         {"items": items, "channel": None},
@@ -141,7 +98,7 @@ def test_post_orders_validates_channel_and_shipping_address(api: Api):
         assert response.status_code == 422, (body, response.text)
         assert response.json()["error"]["code"] == "invalid_request"
     assert ok(orders.get("/orders")) == []  # nothing was written
-    placed = ok(orders.post("/orders", json={"items": items, "channel": "api"}), 202)
+    placed = person.place((sku, 1), channel="api")
     assert placed["channel"] == "api" and placed["shippingAddress"] is None
 
 
@@ -176,7 +133,7 @@ def test_a_malformed_event_on_the_bus_is_dead_lettered_with_the_reason_and_nothi
     aws.put_events(aws_endpoint, "inventory", [("ProductUpserted", d) for d in (malformed, unknown_version, good)])
 
     # The queue keeps flowing: the good event after them is applied.
-    eventually(lambda: httpx.get(f"{orders}/catalogue/{good_sku}").status_code == 200, timeout=SETTLE_SECONDS)
+    in_orders_catalogue(api, good_sku, timeout=SETTLE_SECONDS)
     eventually(
         lambda: metric(orders, "causeway_events_consumed_total", event_type="ProductUpserted", outcome="invalid")
         == invalid_before + 2,

@@ -16,7 +16,7 @@ import pytest
 
 from causeway import schemas
 from causeway import topology as topology_module
-from tests.support.api import Api
+from tests.support.api import Api, ok
 
 ORDER_PLACED_V2 = schemas.default().schema("OrderPlaced", 2)
 
@@ -29,11 +29,6 @@ def admin(api: Api) -> httpx.Client:
 @pytest.fixture(scope="module")
 def public(api: Api) -> httpx.Client:
     return api.client("platform")
-
-
-def ok(response: httpx.Response, status: int = 200):
-    assert response.status_code == status, f"{response.request.method} {response.request.url}: {response.text}"
-    return response.json()
 
 
 def error(response: httpx.Response, status: int) -> dict:

@@ -18,11 +18,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
 
-from tests.support import aws
-from tests.support.api import Api
-from tests.support.people import Person, claims, ok, register, sign_in
+from tests.support import aws, outbox
+from tests.support.api import Api, ok
+from tests.support.catalogue import new_product
+from tests.support.people import Person, claims, ready, register, sign_in
 from tests.support.polling import eventually, within
 
 SETTLE_SECONDS = 5.0
@@ -32,16 +32,7 @@ FLOW_SERVICES = ("identity", "billing", "subscriptions", "notifications", "order
 
 @pytest.fixture(scope="module", autouse=True)
 def flow_services(api: Api) -> None:
-    missing = [name for name in FLOW_SERVICES if name not in api.urls]
-    if missing:
-        pytest.fail(f"the upgrade flow needs {', '.join(missing)} installed (services/<name>/pyproject.toml)")
-
-
-def ready(person: Person) -> Person:
-    """Registration's effects are in place (UserRegistered reached every service)."""
-    eventually(person.wallet, timeout=10)
-    eventually(person.subscription, timeout=10)
-    return person
+    api.require(FLOW_SERVICES, flow="the upgrade flow")
 
 
 def upgrade(person: Person, plan: str = "pro") -> httpx.Response:
@@ -69,20 +60,11 @@ def subscription_payments(person: Person) -> list[dict]:
     return person.payments(purpose="subscription")
 
 
-def order_settled(person: Person, order_id: str, *, deadline: float) -> dict:
-    def probe() -> dict:
-        order = ok(person.client("orders").get(f"/orders/{order_id}"))
-        assert order["status"] != "PENDING", order
-        return order
-
-    return within(deadline, probe)
-
-
 # -- bob upgrades: the contract's demo -----------------------------------------------------------
 
 
 def test_bob_upgrades_to_pro_and_his_next_mug_costs_720(api):
-    bob = ready(sign_in(api, "bob@example.com"))
+    bob = ready(sign_in(api, "bob@example.com"), subscription=True)
     if bob.subscription()["plan"] == "pro":
         pytest.skip("bob is already on pro on this stack: the upgrade was shown before")
     if bob.balance() < UPGRADE_PRICE:  # someone spent his money: give him what the upgrade needs
@@ -119,36 +101,27 @@ def test_bob_upgrades_to_pro_and_his_next_mug_costs_720(api):
     # His next order of SKU-MUG costs 720 (800 less 10 %), and is charged that.
     balance_after_upgrade = bob.balance()
     order_deadline = time.monotonic() + SETTLE_SECONDS
-    placed = ok(bob.client("orders").post("/orders", json={"items": [{"sku": "SKU-MUG", "quantity": 1}]}), 202)
+    placed = bob.place(("SKU-MUG", 1))
     assert (placed["total"], placed["currency"]) == (720, "USD")
-    assert order_settled(bob, placed["id"], deadline=order_deadline)["status"] == "CONFIRMED"
+    assert bob.settled(placed["id"], deadline=order_deadline)["status"] == "CONFIRMED"
     within(order_deadline, lambda: bob.balance() == balance_after_upgrade - 720)
 
 
 # -- an upgrade the customer cannot afford ------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def admin(api: Api) -> Person:
-    return sign_in(api, "admin@example.com")
-
-
-def spend_down_to(api: Api, admin: Person, person: Person, balance: int) -> None:
+def spend_down_to(api: Api, person: Person, balance: int) -> None:
     """Leave `balance` in the wallet through a real order of a product priced for it."""
-    price = person.balance() - balance
-    sku = f"SKU-U{uuid.uuid4().hex[:10].upper()}"
-    product = {"name": f"Upgrade test {sku}", "unitPrice": price, "currency": "USD", "stock": 5}
-    ok(admin.client("inventory").put(f"/products/{sku}", json=product), 201)
-    eventually(lambda: api.client("orders").get(f"/catalogue/{sku}").status_code == 200, timeout=SETTLE_SECONDS)
+    sku = new_product(api, price=person.balance() - balance, stock=5, timeout=SETTLE_SECONDS)
     deadline = time.monotonic() + SETTLE_SECONDS
-    placed = ok(person.client("orders").post("/orders", json={"items": [{"sku": sku, "quantity": 1}]}), 202)
-    assert order_settled(person, placed["id"], deadline=deadline)["status"] == "CONFIRMED"
+    placed = person.place((sku, 1))
+    assert person.settled(placed["id"], deadline=deadline)["status"] == "CONFIRMED"
     within(deadline, lambda: person.balance() == balance)
 
 
-def test_an_upgrade_the_customer_cannot_afford_fails_cleanly_and_leaves_them_on_free(api, admin):
-    kim = ready(register(api, prefix="kim", name="Kim"))
-    spend_down_to(api, admin, kim, 1_000)
+def test_an_upgrade_the_customer_cannot_afford_fails_cleanly_and_leaves_them_on_free(api):
+    kim = ready(register(api, prefix="kim", name="Kim"), subscription=True)
+    spend_down_to(api, kim, 1_000)
 
     deadline = time.monotonic() + SETTLE_SECONDS
     accepted = ok(upgrade(kim), 202)
@@ -201,11 +174,11 @@ def test_a_bad_upgrade_request_is_refused_and_nothing_is_written(api, body, stat
 
 @pytest.fixture(scope="module")
 def lee(api: Api) -> Person:
-    return ready(register(api, prefix="lee"))
+    return ready(register(api, prefix="lee"), subscription=True)
 
 
 def test_two_concurrent_upgrade_requests_start_one_upgrade(api):
-    max_ = ready(register(api, prefix="max"))
+    max_ = ready(register(api, prefix="max"), subscription=True)
     with ThreadPoolExecutor(max_workers=2) as pool:
         statuses = sorted(r.status_code for r in pool.map(lambda _: upgrade(max_), range(2)))
     assert statuses == [202, 409]
@@ -219,21 +192,13 @@ def test_two_concurrent_upgrade_requests_start_one_upgrade(api):
 
 
 def outbox_event(stack, service: str, event_type: str, aggregate_id: str) -> str:
-    """The exact detail a service's relay sent, read from its outbox (SQLite or PostgreSQL)."""
-    engine = create_engine(stack.service_env(service)["DATABASE_URL"])
-    try:
-        with engine.connect() as connection:
-            [(detail,)] = connection.execute(
-                text("SELECT detail FROM causeway_outbox WHERE event_type = :type AND aggregate_id = :id"),
-                {"type": event_type, "id": aggregate_id},
-            ).fetchall()
-    finally:
-        engine.dispose()
+    """The exact detail a service's relay sent for the aggregate: there is one."""
+    [detail] = [detail for key, detail in outbox.sent(stack, service, event_type) if key == aggregate_id]
     return detail
 
 
 def test_a_redelivered_charge_request_is_applied_once(api, stack, aws_endpoint):
-    nora = ready(register(api, prefix="nora"))
+    nora = ready(register(api, prefix="nora"), subscription=True)
     deadline = time.monotonic() + SETTLE_SECONDS
     subscription_id = ok(upgrade(nora), 202)["id"]
     settled_on(nora, "pro", deadline=deadline)

@@ -5,12 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import httpx
+import pytest
 
 PASSWORDS = {
     "alice@example.com": "alice-password",
     "bob@example.com": "bob-password",
     "admin@example.com": "admin-password",
 }
+
+
+def ok(response: httpx.Response, status: int = 200):
+    """The response's JSON, once its status is the expected one (the request and the body otherwise)."""
+    assert response.status_code == status, f"{response.request.method} {response.request.url}: {response.text}"
+    return response.json()
 
 
 @dataclass
@@ -40,6 +47,12 @@ class Api:
 
     def as_user(self, service: str, email: str, password: str | None = None) -> httpx.Client:
         return self.client(service, self.token(email, password))
+
+    def require(self, services: tuple[str, ...], *, flow: str) -> None:
+        """Fail (not skip) a flow's tests when a service it needs is not installed: a gap, not an option."""
+        missing = [name for name in services if name not in self.urls]
+        if missing:
+            pytest.fail(f"{flow} needs {', '.join(missing)} installed (services/<name>/pyproject.toml entry point)")
 
     def register(self, email: str, password: str = "a-good-password", name: str = "Test User") -> dict:
         response = httpx.post(

@@ -9,18 +9,16 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from tests.support.api import Api
+from tests.support.api import Api, ok
+from tests.support.polling import eventually, within
+
+REGISTRATION_SECONDS = 10.0  # generous: a test about something else waits for registration's effects
 
 
 def claims(token: str) -> dict:
     """The payload of a JWT, unverified: what the token says, for assertions only."""
     payload = token.split(".")[1]
     return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-
-
-def ok(response: httpx.Response, status: int = 200):
-    assert response.status_code == status, f"{response.request.method} {response.request.url}: {response.text}"
-    return response.json()
 
 
 @dataclass
@@ -50,6 +48,10 @@ class Person:
     def payments(self, **params: str) -> list[dict]:
         return ok(self.client("billing").get("/payments", params=params))
 
+    def payments_for(self, order_id: str) -> list[dict]:
+        """The order's payments only: the filter is the service's, the check is ours."""
+        return [p for p in self.payments(orderId=order_id) if p.get("orderId") == order_id]
+
     def subscription(self) -> dict:
         return ok(self.client("subscriptions").get("/subscriptions/me"))
 
@@ -59,6 +61,35 @@ class Person:
     def notifications(self, kind: str | None = None) -> list[dict]:
         found = ok(self.client("notifications").get("/notifications"))
         return [n for n in found if kind is None or n["kind"] == kind]
+
+    def order(self, order_id: str) -> dict:
+        return ok(self.client("orders").get(f"/orders/{order_id}"))
+
+    # -- orders --------------------------------------------------------------------------------
+    def place(self, *items: tuple[str, int], **fields: object) -> dict:
+        """POST /orders of (sku, quantity) lines, accepted: it stays PENDING until the choreography settles it."""
+        body = {"items": [{"sku": sku, "quantity": quantity} for sku, quantity in items], **fields}
+        return ok(self.client("orders").post("/orders", json=body), 202)
+
+    def settled(self, order_id: str, *, deadline: float) -> dict:
+        """The order once confirmed or cancelled, by a deadline shared with the flow's other checks."""
+
+        def probe() -> dict:
+            order = self.order(order_id)
+            assert order["status"] != "PENDING", order
+            return order
+
+        return within(deadline, probe)
+
+    def notified(self, kind: str, order_id: str, *, deadline: float) -> dict:
+        """The first `kind` notification that names the order, by the deadline."""
+
+        def probe() -> dict:
+            found = [n for n in self.notifications(kind) if order_id in n["subject"] + n["body"]]
+            assert found, f"no {kind} notification for {order_id}"
+            return found[0]
+
+        return within(deadline, probe)
 
 
 def sign_in(api: Api, email: str, password: str | None = None) -> Person:
@@ -73,3 +104,23 @@ def register(api: Api, *, prefix: str = "customer", name: str = "Test Customer")
     password = "a-good-password"
     api.register(email, password=password, name=name)
     return sign_in(api, email, password)
+
+
+def ready(person: Person, *, subscription: bool = False, welcome: bool = False) -> Person:
+    """Wait until registration's effects a test relies on exist (UserRegistered reached those services).
+
+    The wallet always: nothing can be spent before billing opens it. The plan
+    and the welcome only when asked, so a flow that runs without subscriptions
+    or notifications does not wait on them.
+    """
+    eventually(person.wallet, timeout=REGISTRATION_SECONDS)
+    if subscription:
+        eventually(person.subscription, timeout=REGISTRATION_SECONDS)
+    if welcome:
+        eventually(lambda: person.notifications("welcome"), timeout=REGISTRATION_SECONDS)
+    return person
+
+
+def new_customer(api: Api, *, prefix: str = "customer") -> Person:
+    """A brand-new customer whose wallet is open: ready to place orders."""
+    return ready(register(api, prefix=prefix))
