@@ -5,17 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from causeway import db
 from causeway.messaging.models import OutboxMessage
 from causeway.uow import UnitOfWork
-
-
-@pytest.fixture
-def sessions(tmp_path):
-    engine = db.create_db_engine(f"sqlite:///{tmp_path / 'unit.db'}")
-    db.migrate(engine, service_versions=None)
-    yield db.session_factory(engine)
-    engine.dispose()
 
 
 def unit(sessions, *, read_only: bool = False) -> UnitOfWork:

@@ -7,7 +7,6 @@ import json
 import pytest
 from sqlalchemy import select
 
-from causeway import db
 from causeway.messaging.models import OutboxMessage
 from causeway.messaging.relay import EventBridgePublisher, OutboxRelay, PartialFailure
 from causeway.uow import UnitOfWork
@@ -32,13 +31,6 @@ class FakeEventBridge:
         if any("ErrorCode" in r for r in results):
             self.rejections -= 1
         return {"FailedEntryCount": sum("ErrorCode" in r for r in results), "Entries": results}
-
-
-@pytest.fixture
-def sessions(tmp_path):
-    engine = db.create_db_engine(f"sqlite:///{tmp_path / 'unit.db'}")
-    db.migrate(engine, service_versions=None)
-    return db.session_factory(engine)
 
 
 def stage(sessions, items):

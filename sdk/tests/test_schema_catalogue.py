@@ -15,7 +15,7 @@ from importlib import resources
 import pytest
 from sqlalchemy import func, select
 
-from causeway import db, schemas
+from causeway import schemas
 from causeway import topology as topology_module
 from causeway.messaging.consumer import HandlerRegistry, Outcome, QueueConsumer
 from causeway.messaging.models import InboxRecord, OutboxMessage
@@ -116,14 +116,6 @@ def test_invalid_data_is_refused_before_upcasting():
 
 
 # -- producers: nothing invalid reaches the outbox ----------------------------------------
-
-
-@pytest.fixture
-def sessions(tmp_path):
-    engine = db.create_db_engine(f"sqlite:///{tmp_path / 'unit.db'}")
-    db.migrate(engine, service_versions=None)
-    yield db.session_factory(engine)
-    engine.dispose()
 
 
 def uow(sessions, catalogue: schemas.Catalogue = CATALOGUE) -> UnitOfWork:
