@@ -1,6 +1,6 @@
 """Proposed SDK changes, applied in the bench's own processes only, to measure them before anyone edits the SDK.
 
-    python -m bench --experiment sqlite-normal,batch-delete,relay-drain
+    python -m bench --experiment sqlite-normal,batch-delete
 
 Each one patches the SDK in memory, in the processes the bench starts (its SDK
 workers and, through `bench/sitecustomize/`, its services). Nothing here is
@@ -14,19 +14,14 @@ experiments are labelled as such in the table and the JSON.
 - batch-delete: the queue consumer deletes the messages of one receive with a
   single DeleteMessageBatch after handling them, instead of one DeleteMessage
   each (still only after each one's commit).
-- relay-drain: the outbox relay sends every batch it can from one read of the
-  outbox (LOOKAHEAD rows) before reading again, instead of re-reading 200 rows
-  for every batch of 10 (per-aggregate order kept: an aggregate's next event
-  becomes eligible once its predecessor was accepted).
 """
 
 from __future__ import annotations
 
 import os
-import time
 
 ENV = "BENCH_EXPERIMENTS"
-KNOWN = ("sqlite-normal", "batch-delete", "relay-drain")
+KNOWN = ("sqlite-normal", "batch-delete")
 
 
 def parse(text: str | None) -> list[str]:
@@ -43,7 +38,6 @@ def apply(names: list[str] | None = None) -> list[str]:
         {
             "sqlite-normal": _sqlite_normal,
             "batch-delete": _batch_delete,
-            "relay-drain": _relay_drain,
         }[name]()
     return names
 
@@ -99,45 +93,3 @@ def _batch_delete() -> None:
 
     cls.poll_once = poll_once
     cls._finish = _finish
-
-
-def _relay_drain() -> None:
-    from sqlalchemy import select
-
-    from causeway.messaging import relay, tracing
-    from causeway.messaging.models import OutboxMessage
-
-    def publish_pending(self) -> int:
-        sent = 0
-        while not self._stopping.is_set():
-            with self._sessions() as session, tracing.quiet():
-                pending = session.scalars(
-                    select(OutboxMessage)
-                    .where(OutboxMessage.published_at.is_(None))
-                    .order_by(OutboxMessage.id)
-                    .limit(relay.LOOKAHEAD)
-                ).all()
-            if not pending:
-                return sent
-            while pending and not self._stopping.is_set():
-                batch = relay.select_batch(pending)
-                entries = [relay.OutgoingEntry(r.id, r.event_id, r.event_type, r.detail) for r in batch]
-                if hasattr(self, "_confirm_destination"):  # the bus is provisioned (after a quiet spell)
-                    self._confirm_destination()
-                try:
-                    failed = self._publisher.put(entries)
-                except Exception:
-                    self._confirmed_at = None
-                    raise
-                self._confirmed_at = time.monotonic()
-                self._record(entries, failed)
-                sent += len(entries) - len(failed)
-                if failed:
-                    raise relay.PartialFailure(
-                        f"{len(failed)} of {len(entries)} entries rejected: {next(iter(failed.values()))}"
-                    )
-                done = {r.id for r in batch}
-                pending = [r for r in pending if r.id not in done]
-        return sent
-
-    relay.OutboxRelay.publish_pending = publish_pending

@@ -30,6 +30,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 from tenacity import RetryError, Retrying, retry_if_exception, wait_exponential_jitter
 
+from causeway.db import READ_ONLY
 from causeway.messaging import tracing
 from causeway.messaging.models import OutboxMessage
 
@@ -145,9 +146,12 @@ class RelayStats:
     last_error: str | None = None
 
 
-def select_batch(pending: Sequence[OutboxMessage]) -> list[OutboxMessage]:
-    """The oldest events, at most one per aggregate, within PutEvents' limits."""
-    batch: list[OutboxMessage] = []
+def select_batch(pending: Sequence) -> list:
+    """The oldest events, at most one per aggregate, within PutEvents' limits.
+
+    `pending` holds outbox rows (anything with `aggregate_id`, `event_type`, `detail`), oldest first.
+    """
+    batch: list = []
     seen_aggregates: set[str] = set()
     size = 0
     for row in pending:
@@ -203,29 +207,48 @@ class OutboxRelay:
         """Send every pending event; raise PartialFailure if some were rejected."""
         sent = 0
         while not self._stopping.is_set():
-            with self._sessions() as session, tracing.quiet():  # idle checks are not worth a trace
-                pending = session.scalars(
-                    select(OutboxMessage)
+            pending = self._read_pending()
+            if not pending:
+                return sent
+            # Send every batch this read allows before reading again: an aggregate's
+            # next event becomes eligible once its predecessor was accepted.
+            while pending and not self._stopping.is_set():
+                batch = select_batch(pending)
+                entries = [OutgoingEntry(r.id, r.event_id, r.event_type, r.detail) for r in batch]
+                self._confirm_destination()
+                try:
+                    failed = self._publisher.put(entries)
+                except Exception:
+                    self._confirmed_at = None  # the bus may be gone (emulator restarted): look again
+                    raise
+                self._confirmed_at = time.monotonic()
+                self._record(entries, failed)
+                sent += len(entries) - len(failed)
+                if failed:
+                    reason = next(iter(failed.values()))
+                    raise PartialFailure(f"{len(failed)} of {len(entries)} entries rejected: {reason}")
+                done = {r.id for r in batch}
+                pending = [r for r in pending if r.id not in done]
+        return sent
+
+    def _read_pending(self) -> list:
+        """The oldest unsent rows, as plain rows (no ORM objects to build), read without the write lock."""
+        with self._sessions() as session, tracing.quiet():  # idle checks are not worth a trace
+            session.connection(execution_options={READ_ONLY: True})
+            return list(
+                session.execute(
+                    select(
+                        OutboxMessage.id,
+                        OutboxMessage.event_id,
+                        OutboxMessage.event_type,
+                        OutboxMessage.aggregate_id,
+                        OutboxMessage.detail,
+                    )
                     .where(OutboxMessage.published_at.is_(None))
                     .order_by(OutboxMessage.id)
                     .limit(LOOKAHEAD)
-                ).all()
-                batch = select_batch(pending)
-            if not batch:
-                return sent
-            entries = [OutgoingEntry(r.id, r.event_id, r.event_type, r.detail) for r in batch]
-            self._confirm_destination()
-            try:
-                failed = self._publisher.put(entries)
-            except Exception:
-                self._confirmed_at = None  # the bus may be gone (emulator restarted): look again
-                raise
-            self._confirmed_at = time.monotonic()
-            self._record(entries, failed)
-            sent += len(entries) - len(failed)
-            if failed:
-                raise PartialFailure(f"{len(failed)} of {len(entries)} entries rejected: {next(iter(failed.values()))}")
-        return sent
+                )
+            )
 
     def _confirm_destination(self) -> None:
         # Only after a quiet spell: a busy relay talks to the bus every few
