@@ -210,25 +210,33 @@ class OutboxRelay:
             pending = self._read_pending()
             if not pending:
                 return sent
-            # Send every batch this read allows before reading again: an aggregate's
-            # next event becomes eligible once its predecessor was accepted.
-            while pending and not self._stopping.is_set():
-                batch = select_batch(pending)
-                entries = [OutgoingEntry(r.id, r.event_id, r.event_type, r.detail) for r in batch]
-                self._confirm_destination()
-                try:
-                    failed = self._publisher.put(entries)
-                except Exception:
-                    self._confirmed_at = None  # the bus may be gone (emulator restarted): look again
-                    raise
-                self._confirmed_at = time.monotonic()
-                self._record(entries, failed)
-                sent += len(entries) - len(failed)
-                if failed:
-                    reason = next(iter(failed.values()))
-                    raise PartialFailure(f"{len(failed)} of {len(entries)} entries rejected: {reason}")
-                done = {r.id for r in batch}
-                pending = [r for r in pending if r.id not in done]
+            accepted: list[OutgoingEntry] = []
+            try:
+                # Send every batch this read allows before reading again: an aggregate's
+                # next event becomes eligible once its predecessor was accepted.
+                while pending and not self._stopping.is_set():
+                    batch = select_batch(pending)
+                    entries = [OutgoingEntry(r.id, r.event_id, r.event_type, r.detail) for r in batch]
+                    self._confirm_destination()
+                    try:
+                        failed = self._publisher.put(entries)
+                    except Exception:
+                        self._confirmed_at = None  # the bus may be gone (emulator restarted): look again
+                        raise
+                    self._confirmed_at = time.monotonic()
+                    accepted += [e for e in entries if e.outbox_id not in failed]
+                    if failed:
+                        self._record_failures(entries, failed)
+                        reason = next(iter(failed.values()))
+                        raise PartialFailure(f"{len(failed)} of {len(entries)} entries rejected: {reason}")
+                    done = {r.id for r in batch}
+                    pending = [r for r in pending if r.id not in done]
+            finally:
+                # One commit marks all this read sent, not one (and one fsync) per batch:
+                # sending never waits for it. Were the process killed before it, these
+                # events are sent again with the same ids, and consumers skip them.
+                self._mark_published(accepted)
+            sent += len(accepted)
         return sent
 
     def _read_pending(self) -> list:
@@ -257,15 +265,20 @@ class OutboxRelay:
         if not fresh and not self._publisher.destination_ready():
             raise DestinationNotReady("the central bus is not provisioned yet")
 
-    def _record(self, entries: Sequence[OutgoingEntry], failed: dict[int, str]) -> None:
-        accepted = [e.outbox_id for e in entries if e.outbox_id not in failed]
+    def _mark_published(self, entries: Sequence[OutgoingEntry]) -> None:
+        if not entries:
+            return
         with self._sessions() as session, session.begin():
-            if accepted:
-                session.execute(
-                    update(OutboxMessage)
-                    .where(OutboxMessage.id.in_(accepted))
-                    .values(published_at=datetime.now(UTC), attempts=OutboxMessage.attempts + 1)
-                )
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_([e.outbox_id for e in entries]))
+                .values(published_at=datetime.now(UTC), attempts=OutboxMessage.attempts + 1)
+            )
+        for entry in entries:
+            self.stats.published[entry.event_type] += 1
+
+    def _record_failures(self, entries: Sequence[OutgoingEntry], failed: dict[int, str]) -> None:
+        with self._sessions() as session, session.begin():
             for outbox_id, error in failed.items():
                 session.execute(
                     update(OutboxMessage)
@@ -273,7 +286,8 @@ class OutboxRelay:
                     .values(attempts=OutboxMessage.attempts + 1, last_error=error[:2000])
                 )
         for entry in entries:
-            (self.stats.failed if entry.outbox_id in failed else self.stats.published)[entry.event_type] += 1
+            if entry.outbox_id in failed:
+                self.stats.failed[entry.event_type] += 1
 
     def _run(self) -> None:
         retrying = Retrying(
