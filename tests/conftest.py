@@ -23,6 +23,9 @@ TEST_ENV = {
     "CONSUMER_RETRY_BASE_SECONDS": "0",
     "CONSUMER_WAIT_SECONDS": "5",
     "RELAY_IDLE_SECONDS": "1",
+    "RELAY_BUS_CHECK_SECONDS": "2",
+    # A LocalStack restart in the fault tests re-sends only the last two minutes, not the session.
+    "RELAY_REPLAY_SECONDS": "120",
 }
 
 

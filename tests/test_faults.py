@@ -2,7 +2,8 @@
 
 A subscriber killed mid-flight catches up from its queue; events committed
 while LocalStack is down wait in the producer's outbox and flow once it is
-back (re-provisioned by its init hook).
+back (re-provisioned by its init hook); events that were waiting in a queue
+when LocalStack restarted (it keeps nothing) are sent again by their producer.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ import uuid
 
 import httpx
 
+from tests.support import aws
 from tests.support.api import Api
+from tests.support.people import register
 from tests.support.polling import eventually
 
 
@@ -65,3 +68,21 @@ def test_events_committed_while_localstack_is_down_flow_when_it_is_back(api: Api
     order_id = placed.json()["id"]
     eventually(lambda: orders.get(f"/orders/{order_id}").json()["status"] == "CONFIRMED", timeout=20)
     assert _payments_and_balance(api, email) == (1, 10_000 - 800)
+
+
+def test_events_waiting_in_a_queue_when_localstack_restarts_are_sent_again_and_applied_once(api: Api, stack):
+    stack.stop_service("billing")  # billing's queue keeps what arrives meanwhile
+    try:
+        dana = register(api, prefix="restart")
+        # Subscriptions and notifications (up) apply the registration; billing's copy waits in its queue.
+        eventually(dana.subscription, timeout=10)
+        eventually(lambda: dana.notifications("welcome"), timeout=10)
+        eventually(lambda: aws.queue_depth(stack.localstack.url, "billing") >= 1, timeout=10)
+        stack.localstack.restart()  # a new emulator: queues, and what they held, are gone
+    finally:
+        stack.start_service("billing")
+    # Identity's relay sees a central bus created anew and sends what it published into the old one again.
+    assert eventually(dana.wallet, timeout=60, interval=0.5)["balance"] == 10_000
+    # Subscriptions and notifications got UserRegistered twice and applied it once.
+    assert dana.subscription()["plan"] == "free"
+    assert len(dana.notifications("welcome")) == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
@@ -81,3 +82,34 @@ def test_a_rejected_event_holds_back_its_aggregates_successors(sessions):
     relay.publish_pending()
     order = [json.loads(e["Detail"])["data"]["n"] for call in fake.calls for e in call]
     assert order.index(2) > order.index(1, 1)  # 2 only after 1 was accepted
+
+
+class FakeBusReader:
+    """Describes the central bus: its policy admits the producer; `created` says which incarnation it is."""
+
+    def __init__(self) -> None:
+        self.created = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def describe_event_bus(self, Name):
+        policy = {"Statement": [{"Principal": {"AWS": "arn:aws:iam::333333333333:root"}}]}
+        return {"Name": Name, "Policy": json.dumps(policy), "CreationTime": self.created}
+
+
+def test_a_bus_created_anew_gets_again_what_went_into_the_old_one_in_order(sessions):
+    fake, reader = FakeEventBridge(rejections=0), FakeBusReader()
+    publisher = EventBridgePublisher(
+        fake, bus_arn="arn:bus", source="causeway.orders", account="333333333333", bus_reader=reader
+    )
+    relay = OutboxRelay(sessions=sessions, publisher=publisher, bus_check_seconds=0)
+    stage(sessions, [("a", {"n": 0}), ("a", {"n": 1}), ("b", {"n": 2})])
+    assert relay.publish_pending() == 3
+
+    reader.created = datetime(2026, 1, 2, tzinfo=UTC)  # the emulator restarted: its queues are empty
+    stage(sessions, [("a", {"n": 3})])
+    assert relay.publish_pending() == 4
+    resent = [[json.loads(e["Detail"])["data"]["n"] for e in call] for call in fake.calls[2:]]
+    assert resent == [[0, 2], [1], [3]]  # the old events first, each aggregate in order
+
+    assert relay.publish_pending() == 0  # the same bus again: nothing is sent twice
+    with sessions() as s:
+        assert all(r.published_at is not None for r in s.scalars(select(OutboxMessage)))

@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     consumer_wait_seconds: int = Field(default=5, ge=0, le=20)  # also bounds how long a stop waits
     consumer_retry_base_seconds: float = Field(default=1.0, ge=0)
     relay_idle_seconds: float = Field(default=5.0, gt=0)
+    # How often an idle relay checks that the central bus is the one it published into,
+    # and how far back it re-sends when the bus was created anew (emulator restarted).
+    relay_bus_check_seconds: float = Field(default=30.0, gt=0)
+    relay_replay_seconds: float = Field(default=3600.0, ge=0)
     messaging_enabled: bool = True
 
     @field_validator(

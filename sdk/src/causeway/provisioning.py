@@ -66,7 +66,7 @@ class Provisioner:
         for spec in t.subscribers:
             self._subscriber(spec)
         # Last: the central bus's policy lets producers in. Relays wait for it
-        # (EventBridgePublisher.destination_ready): an event put on the bus
+        # (EventBridgePublisher.destination_generation): an event put on the bus
         # before its rules exist is accepted, and dropped.
         self._bus(t.hub.account, t.hub_bus_name, policy=t.hub_bus_policy())
         return self.report

@@ -188,6 +188,8 @@ class Service:
                     bus_reader=runtime.aws.events_reading(runtime.topology.hub.account),
                 ),
                 idle_seconds=settings.relay_idle_seconds,
+                bus_check_seconds=settings.relay_bus_check_seconds,
+                replay_seconds=settings.relay_replay_seconds,
             )
         if self.on_start:
             self.on_start(runtime)

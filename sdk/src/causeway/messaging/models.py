@@ -30,6 +30,21 @@ class OutboxMessage(MessagingBase):
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
+class RelayState(MessagingBase):
+    """Which incarnation of the central bus this service's relay last published into.
+
+    `bus_generation` is the bus's creation time. A bus created anew (LocalStack
+    restarted, which keeps nothing) lost whatever its queues still held, so the
+    relay sends the events it published into the old one again (see relay.py).
+    """
+
+    __tablename__ = "causeway_relay_state"
+
+    destination: Mapped[str] = mapped_column(String(256), primary_key=True)
+    bus_generation: Mapped[str] = mapped_column(String(64))
+    seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class InboxRecord(MessagingBase):
     """An event already applied; written in the same transaction as its effect."""
 

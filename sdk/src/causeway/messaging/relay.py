@@ -6,7 +6,10 @@ Guarantees:
   deduplicate on that id;
 - per-aggregate order: a batch holds at most one event of an aggregate, and an
   aggregate's next event is sent only once its predecessor was accepted;
-- partial failures: only the entries EventBridge rejected are sent again.
+- partial failures: only the entries EventBridge rejected are sent again;
+- a bus created anew (LocalStack restarted: it keeps nothing, so whatever its
+  queues held is gone) gets the events published into the old one again, from
+  `replay_seconds` back at most; consumers skip those they already applied.
 
 It wakes when a unit of work commits events, or every `idle_seconds` to pick up
 rows written by another process; failures back off exponentially.
@@ -22,7 +25,7 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from botocore.exceptions import ClientError
 from opentelemetry import trace
@@ -32,7 +35,7 @@ from tenacity import RetryError, Retrying, retry_if_exception, wait_exponential_
 
 from causeway.db import READ_ONLY
 from causeway.messaging import tracing
-from causeway.messaging.models import OutboxMessage
+from causeway.messaging.models import OutboxMessage, RelayState
 
 log = logging.getLogger("causeway.relay")
 
@@ -40,6 +43,7 @@ MAX_BATCH_ENTRIES = 10  # PutEvents accepts at most 10 entries
 MAX_BATCH_BYTES = 256 * 1024  # and at most 256 KB in total
 LOOKAHEAD = 200
 CONFIRM_AFTER_IDLE_SECONDS = 2.0
+STATIC_GENERATION = "static"  # no way to describe the bus: assume it is never re-created
 
 
 @dataclass(frozen=True)
@@ -66,23 +70,31 @@ class EventBridgePublisher:
         self._account = account
         self._bus_reader = bus_reader  # describes the bus; None: assume it is provisioned
 
-    def destination_ready(self) -> bool:
-        """The central bus exists and its policy lets this account in.
+    def destination_generation(self) -> str | None:
+        """Which incarnation of the central bus is there, once its policy lets this account in; else None.
 
         Provisioning grants that last, once every route exists. An event put
         before (LocalStack starting, or restarted and re-provisioning) would be
-        accepted and dropped, so the relay waits for this instead.
+        accepted and dropped, so the relay waits for this instead. The answer
+        is the bus's creation time: it changes only when the bus is created anew.
         """
         if self._bus_reader is None:
-            return True
+            return STATIC_GENERATION
         try:
             bus = self._bus_reader.describe_event_bus(Name=self._bus_arn)
         except ClientError as error:
             if error.response["Error"]["Code"] == "ResourceNotFoundException":
-                return False
+                return None
             raise
         statements = json.loads(bus.get("Policy") or "{}").get("Statement", [])
-        return any(str(self._account) in json.dumps(s.get("Principal", "")) for s in statements)
+        if not any(str(self._account) in json.dumps(s.get("Principal", "")) for s in statements):
+            return None
+        created = bus.get("CreationTime")
+        return created.isoformat() if created else STATIC_GENERATION
+
+    @property
+    def destination(self) -> str:
+        return self._bus_arn
 
     def put(self, entries: Sequence[OutgoingEntry]) -> dict[int, str]:
         """Send one batch; return the rejected entries' outbox ids with their error.
@@ -176,6 +188,8 @@ class OutboxRelay:
         publisher: EventBridgePublisher,
         idle_seconds: float = 5.0,
         max_backoff_seconds: float = 30.0,
+        bus_check_seconds: float = 30.0,
+        replay_seconds: float = 3600.0,
     ) -> None:
         self._sessions = sessions
         self._publisher = publisher
@@ -186,6 +200,9 @@ class OutboxRelay:
         self._thread: threading.Thread | None = None
         self.stats = RelayStats()
         self._confirmed_at: float | None = None
+        self._bus_check_seconds = bus_check_seconds
+        self._replay_seconds = replay_seconds
+        self._generation: str | None = None
 
     # -- lifecycle -------------------------------------------------------------
     def start(self) -> None:
@@ -207,6 +224,8 @@ class OutboxRelay:
         """Send every pending event; raise PartialFailure if some were rejected."""
         sent = 0
         while not self._stopping.is_set():
+            # Even with nothing to send, look now and then whether the bus was re-created.
+            self._check_destination(within=self._bus_check_seconds)
             pending = self._read_pending()
             if not pending:
                 return sent
@@ -217,7 +236,11 @@ class OutboxRelay:
                 while pending and not self._stopping.is_set():
                     batch = select_batch(pending)
                     entries = [OutgoingEntry(r.id, r.event_id, r.event_type, r.detail) for r in batch]
-                    self._confirm_destination()
+                    if self._check_destination(within=CONFIRM_AFTER_IDLE_SECONDS):
+                        # Older events are pending again and go first; what this read sent
+                        # went to the bus that is gone, so it is not marked sent either.
+                        accepted.clear()
+                        break
                     try:
                         failed = self._publisher.put(entries)
                     except Exception:
@@ -258,12 +281,53 @@ class OutboxRelay:
                 )
             )
 
-    def _confirm_destination(self) -> None:
-        # Only after a quiet spell: a busy relay talks to the bus every few
-        # milliseconds and would notice a restart through its own failed calls.
-        fresh = self._confirmed_at is not None and time.monotonic() - self._confirmed_at < CONFIRM_AFTER_IDLE_SECONDS
-        if not fresh and not self._publisher.destination_ready():
+    def _check_destination(self, *, within: float) -> bool:
+        """Raise unless the bus is ready; True when it is another bus than the one last seen.
+
+        Asks only when the last answer (or accepted batch) is older than `within`:
+        a busy relay talks to the bus every few milliseconds and would notice a
+        restart through its own failed calls.
+        """
+        if self._confirmed_at is not None and time.monotonic() - self._confirmed_at < within:
+            return False
+        generation = self._publisher.destination_generation()
+        if generation is None:
             raise DestinationNotReady("the central bus is not provisioned yet")
+        self._confirmed_at = time.monotonic()
+        if generation == self._generation:
+            return False
+        self._adopt_generation(generation)
+        self._generation = generation
+        return True
+
+    def _adopt_generation(self, generation: str) -> int:
+        """Record the bus's generation; if it changed, re-queue what went into the old one. Returns how many."""
+        now = datetime.now(UTC)
+        with self._sessions() as session, session.begin():
+            state = session.scalar(
+                select(RelayState).where(RelayState.destination == self._publisher.destination).with_for_update()
+            )
+            if state is None:
+                session.add(RelayState(destination=self._publisher.destination, bus_generation=generation, seen_at=now))
+                return 0
+            if state.bus_generation == generation:
+                return 0
+            # Everything published into the old bus since we first saw it (and within the
+            # replay window) may have been waiting in a queue that no longer exists.
+            since = max(state.seen_at, now - timedelta(seconds=self._replay_seconds))
+            replayed = session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.published_at.is_not(None), OutboxMessage.published_at >= since)
+                .values(published_at=None)
+            ).rowcount
+            state.bus_generation, state.seen_at = generation, now
+        if replayed:
+            log.warning(
+                "the central bus was created anew (emulator restarted?): sending again %d events published since %s",
+                replayed,
+                since.isoformat(),
+            )
+        return replayed
 
     def _mark_published(self, entries: Sequence[OutgoingEntry]) -> None:
         if not entries:
@@ -311,5 +375,8 @@ class OutboxRelay:
     def _log_retry(self, state) -> None:
         error = state.outcome.exception()
         self.stats.last_error = repr(error)
+        if isinstance(error, DestinationNotReady):  # LocalStack still provisioning: expected at start
+            log.info("outbox relay waits for the central bus, next look in %.1fs", state.next_action.sleep)
+            return
         log.warning("outbox relay failed, retrying in %.1fs: %r", state.next_action.sleep, error)
 
