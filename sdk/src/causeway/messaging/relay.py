@@ -290,7 +290,8 @@ class OutboxRelay:
         """
         if self._confirmed_at is not None and time.monotonic() - self._confirmed_at < within:
             return False
-        generation = self._publisher.destination_generation()
+        with tracing.quiet():  # a look at the bus is no hop of any event: not worth a trace
+            generation = self._publisher.destination_generation()
         if generation is None:
             raise DestinationNotReady("the central bus is not provisioned yet")
         self._confirmed_at = time.monotonic()
