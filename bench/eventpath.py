@@ -102,18 +102,24 @@ def _worker_logging(log_file: Path) -> None:
     sys.stderr = open(log_file, "a", buffering=1)  # noqa: SIM115 - the worker's whole life
 
 
-def raw_producer_main(conn, endpoint: str, log_file: str) -> None:
+def _raw_client(kind: str, endpoint: str, service: str):
+    """A plain boto3 client in a service's account (no SDK), with the topology and the service's spec."""
     import boto3
 
     from causeway import topology as topology_module
 
-    _worker_logging(Path(log_file))
     topology = topology_module.default()
-    spec = topology.service(PRODUCER)
-    events = boto3.client(
-        "events", endpoint_url=endpoint, region_name=topology.region,
+    spec = topology.service(service)
+    client = boto3.client(
+        kind, endpoint_url=endpoint, region_name=topology.region,
         aws_access_key_id=spec.account, aws_secret_access_key="test",
     )
+    return client, topology, spec
+
+
+def raw_producer_main(conn, endpoint: str, log_file: str) -> None:
+    _worker_logging(Path(log_file))
+    events, topology, spec = _raw_client("events", endpoint, PRODUCER)
     conn.send("ready")
     while (command := conn.recv()) != "stop":
         run, n, rate = command
@@ -142,17 +148,8 @@ def raw_producer_main(conn, endpoint: str, log_file: str) -> None:
 
 
 def raw_consumer_main(conn, endpoint: str, log_file: str) -> None:
-    import boto3
-
-    from causeway import topology as topology_module
-
     _worker_logging(Path(log_file))
-    topology = topology_module.default()
-    spec = topology.service(CONSUMER)
-    sqs = boto3.client(
-        "sqs", endpoint_url=endpoint, region_name=topology.region,
-        aws_access_key_id=spec.account, aws_secret_access_key="test",
-    )
+    sqs, _topology, spec = _raw_client("sqs", endpoint, CONSUMER)
     queue_url = sqs.get_queue_url(QueueName=spec.queue_name)["QueueUrl"]
     conn.send("ready")
     while (command := conn.recv()) != "stop":
