@@ -97,6 +97,12 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+def begin_read_only(session: Session) -> Session:
+    """Begin the session's transaction now, marked read-only (SQLite: BEGIN, not IMMEDIATE)."""
+    session.connection(execution_options={READ_ONLY: True})
+    return session
+
+
 def migrate(engine: Engine, *, service_versions: Path | None, metadata: MetaData | None = None) -> None:
     """Upgrade to every head: the SDK's messaging tables and the service's own.
 

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from causeway.db import READ_ONLY
+from causeway.db import begin_read_only
 from causeway.messaging import context as message_context
 from causeway.messaging import tracing
 from causeway.messaging.envelope import Event, new_metadata
@@ -59,8 +59,7 @@ class UnitOfWork:
         self.session = self._sessions()
         self._published = []
         if self.read_only:
-            # Begin now, marked, so the engine's begin hook knows (SQLite: BEGIN, not IMMEDIATE).
-            self.session.connection(execution_options={READ_ONLY: True})
+            begin_read_only(self.session)
         return self
 
     def __exit__(self, *exc_info: object) -> None:

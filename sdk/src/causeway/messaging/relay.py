@@ -33,7 +33,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 from tenacity import RetryError, Retrying, retry_if_exception, wait_exponential_jitter
 
-from causeway.db import READ_ONLY
+from causeway.db import begin_read_only
 from causeway.messaging import tracing
 from causeway.messaging.models import OutboxMessage, RelayState
 
@@ -265,7 +265,7 @@ class OutboxRelay:
     def _read_pending(self) -> list:
         """The oldest unsent rows, as plain rows (no ORM objects to build), read without the write lock."""
         with self._sessions() as session, tracing.quiet():  # idle checks are not worth a trace
-            session.connection(execution_options={READ_ONLY: True})
+            begin_read_only(session)
             return list(
                 session.execute(
                     select(
@@ -301,8 +301,8 @@ class OutboxRelay:
         self._generation = generation
         return True
 
-    def _adopt_generation(self, generation: str) -> int:
-        """Record the bus's generation; if it changed, re-queue what went into the old one. Returns how many."""
+    def _adopt_generation(self, generation: str) -> None:
+        """Record the bus's generation; if it changed, re-queue what went into the old one."""
         now = datetime.now(UTC)
         with self._sessions() as session, session.begin():
             state = session.scalar(
@@ -310,9 +310,9 @@ class OutboxRelay:
             )
             if state is None:
                 session.add(RelayState(destination=self._publisher.destination, bus_generation=generation, seen_at=now))
-                return 0
+                return
             if state.bus_generation == generation:
-                return 0
+                return
             # Everything published into the old bus since we first saw it (and within the
             # replay window) may have been waiting in a queue that no longer exists.
             since = max(state.seen_at, now - timedelta(seconds=self._replay_seconds))
@@ -328,7 +328,6 @@ class OutboxRelay:
                 replayed,
                 since.isoformat(),
             )
-        return replayed
 
     def _mark_published(self, entries: Sequence[OutgoingEntry]) -> None:
         if not entries:
